@@ -1,0 +1,71 @@
+package buffer
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/crc32"
+)
+
+// A frame is the unit of durability: one flush's records for one object.
+//
+//	u32 little-endian payload length | u32 little-endian CRC32C(payload) | payload
+//
+// The payload's first byte is its kind, so a frame is never empty: a run of
+// zero bytes (what a file system may leave after power loss) can never pass
+// for a valid frame, because an empty payload is rejected.
+const frameHeaderSize = 8
+
+// maxFramePayload bounds what one frame may claim, so a corrupt length field
+// is recognised as damage instead of being trusted.
+const maxFramePayload = 1 << 30
+
+// Frame kinds.
+const (
+	// KindEvents: the rest of the payload is Fluent Bit msgpack events, exactly
+	// as they arrived in the chunk.
+	KindEvents byte = 1
+)
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+// appendFrame appends a frame holding kind followed by data to dst.
+func appendFrame(dst []byte, kind byte, data []byte) []byte {
+	return append(appendFrameHeader(dst, kind, data), data...)
+}
+
+// appendFrameHeader appends the header and kind byte of the frame holding
+// kind followed by data; the data itself is not copied.
+func appendFrameHeader(dst []byte, kind byte, data []byte) []byte {
+	crc := crc32.Update(crc32.Update(0, castagnoli, []byte{kind}), castagnoli, data)
+	dst = binary.LittleEndian.AppendUint32(dst, uint32(1+len(data)))
+	dst = binary.LittleEndian.AppendUint32(dst, crc)
+	return append(dst, kind)
+}
+
+// FrameSize is the number of bytes a frame of len(data) bytes of data takes.
+func FrameSize(dataLen int) int64 { return int64(frameHeaderSize + 1 + dataLen) }
+
+// errTorn marks the end of the valid frames of a segment.
+var errTorn = errors.New("torn or corrupt frame")
+
+// parseFrame reads the frame at the start of b. It returns the payload (kind
+// byte included) and the frame's total size, or errTorn when b does not start
+// with a complete, intact frame.
+func parseFrame(b []byte) (payload []byte, size int, err error) {
+	if len(b) < frameHeaderSize {
+		return nil, 0, fmt.Errorf("%w: %d header bytes of %d", errTorn, len(b), frameHeaderSize)
+	}
+	n := binary.LittleEndian.Uint32(b[0:4])
+	if n == 0 || n > maxFramePayload {
+		return nil, 0, fmt.Errorf("%w: payload length %d", errTorn, n)
+	}
+	if uint64(len(b)-frameHeaderSize) < uint64(n) {
+		return nil, 0, fmt.Errorf("%w: payload of %d bytes cut at %d", errTorn, n, len(b)-frameHeaderSize)
+	}
+	payload = b[frameHeaderSize : frameHeaderSize+int(n)]
+	if crc32.Checksum(payload, castagnoli) != binary.LittleEndian.Uint32(b[4:8]) {
+		return nil, 0, fmt.Errorf("%w: checksum mismatch", errTorn)
+	}
+	return payload, frameHeaderSize + int(n), nil
+}

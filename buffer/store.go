@@ -1,0 +1,213 @@
+package buffer
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// Store is one plugin instance's buffer directory:
+//
+//	<dir>/LOCK                  held (flock) while an instance uses the directory
+//	<dir>/objects/<id>/         one directory per object
+//	    manifest.json           key, encoding, upload progress
+//	    data.seg                the object's frames
+//	<dir>/quarantine/           damaged objects moved aside at recovery
+//
+// See FORMAT.md for the file formats and the recovery rules.
+type Store struct {
+	dir   string
+	limit int64 // bytes; 0 = unlimited
+	used  atomic.Int64
+	lock  *os.File
+}
+
+// ErrFull is returned by Reserve when the store would exceed its limit.
+var ErrFull = errors.New("store_dir_limit_size reached")
+
+// Recovery reports what Open found and repaired.
+type Recovery struct {
+	Objects     []*Object // intact objects, oldest first
+	Cuts        []Cut     // torn tails removed
+	Quarantined []string  // object directories moved aside, with the reason
+}
+
+// Open locks dir (creating it) and recovers the objects it holds.
+func Open(dir string, limit int64) (*Store, *Recovery, error) {
+	for _, d := range []string{dir, filepath.Join(dir, "objects"), filepath.Join(dir, "quarantine")} {
+		if err := os.MkdirAll(d, 0o700); err != nil {
+			return nil, nil, err
+		}
+	}
+	lock, err := lockDir(dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	s := &Store{dir: dir, limit: limit, lock: lock}
+	rec, err := s.recover()
+	if err != nil {
+		lock.Close()
+		return nil, nil, err
+	}
+	return s, rec, nil
+}
+
+func lockDir(dir string) (*os.File, error) {
+	path := filepath.Join(dir, "LOCK")
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		if errors.Is(err, syscall.EWOULDBLOCK) {
+			return nil, fmt.Errorf("store_dir %s is in use by another s3append instance; give each [OUTPUT] its own store_dir or bucket", dir)
+		}
+		return nil, fmt.Errorf("locking %s: %w", path, err)
+	}
+	return f, nil
+}
+
+func (s *Store) recover() (*Recovery, error) {
+	objs := filepath.Join(s.dir, "objects")
+	entries, err := os.ReadDir(objs)
+	if err != nil {
+		return nil, err
+	}
+	rec := &Recovery{}
+	for _, e := range entries {
+		path := filepath.Join(objs, e.Name())
+		if !e.IsDir() || e.Name()[0] == '.' {
+			// Leftovers of an object that was being created or removed.
+			if err := os.RemoveAll(path); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		o, cut, err := s.openObject(e.Name())
+		if err != nil {
+			rec.Quarantined = append(rec.Quarantined, fmt.Sprintf("%s: %v", path, err))
+			if qerr := s.quarantine(e.Name()); qerr != nil {
+				return nil, qerr
+			}
+			continue
+		}
+		if cut != nil {
+			rec.Cuts = append(rec.Cuts, *cut)
+		}
+		rec.Objects = append(rec.Objects, o)
+	}
+	sort.Slice(rec.Objects, func(i, j int) bool { return rec.Objects[i].ID < rec.Objects[j].ID })
+	if len(rec.Cuts) > 0 || len(rec.Quarantined) > 0 {
+		if err := syncDir(objs); err != nil {
+			return nil, err
+		}
+	}
+	return rec, nil
+}
+
+func (s *Store) quarantine(id string) error {
+	dst := filepath.Join(s.dir, "quarantine", fmt.Sprintf("%s-%d", id, time.Now().UnixNano()))
+	return os.Rename(filepath.Join(s.dir, "objects", id), dst)
+}
+
+func (s *Store) openObject(id string) (*Object, *Cut, error) {
+	dir := filepath.Join(s.dir, "objects", id)
+	m, err := readManifest(filepath.Join(dir, "manifest.json"))
+	if err != nil {
+		return nil, nil, err
+	}
+	seg, cut, err := openSegment(filepath.Join(dir, "data.seg"))
+	if err != nil {
+		return nil, nil, err
+	}
+	o := &Object{ID: id, dir: dir, store: s, seg: seg, manifest: m}
+	o.committed.Store(seg.size)
+	s.used.Add(seg.size)
+	return o, cut, nil
+}
+
+// Create makes a new, empty object described by m. The object's directory
+// is complete (manifest and segment) before it appears under objects/.
+func (s *Store) Create(m Manifest) (*Object, error) {
+	id := NewID()
+	return s.CreateWithID(id, m)
+}
+
+// NewID returns a new object ID; IDs sort by creation time.
+func NewID() string { return uuid.Must(uuid.NewV7()).String() }
+
+// CreateWithID is Create with an ID chosen by the caller (from NewID), for
+// callers that render the ID into the object key.
+func (s *Store) CreateWithID(id string, m Manifest) (*Object, error) {
+	objs := filepath.Join(s.dir, "objects")
+	tmp := filepath.Join(objs, "."+id)
+	if err := os.Mkdir(tmp, 0o700); err != nil {
+		return nil, err
+	}
+	if err := writeManifest(filepath.Join(tmp, "manifest.json"), m); err != nil {
+		os.RemoveAll(tmp)
+		return nil, err
+	}
+	seg, err := createSegment(filepath.Join(tmp, "data.seg"))
+	if err == nil {
+		err = seg.f.Sync()
+	}
+	if err == nil {
+		err = syncDir(tmp)
+	}
+	if err != nil {
+		if seg != nil {
+			seg.f.Close()
+		}
+		os.RemoveAll(tmp)
+		return nil, err
+	}
+	dir := filepath.Join(objs, id)
+	if err := os.Rename(tmp, dir); err != nil {
+		seg.f.Close()
+		os.RemoveAll(tmp)
+		return nil, err
+	}
+	if err := syncDir(objs); err != nil {
+		seg.f.Close()
+		return nil, err
+	}
+	m.Version = manifestVersion
+	o := &Object{ID: id, dir: dir, store: s, seg: seg, manifest: m}
+	o.committed.Store(seg.size)
+	s.used.Add(seg.size)
+	return o, nil
+}
+
+// Reserve claims n bytes of the store's limit for a write about to happen.
+func (s *Store) Reserve(n int64) error {
+	for {
+		u := s.used.Load()
+		if s.limit > 0 && u+n > s.limit {
+			return ErrFull
+		}
+		if s.used.CompareAndSwap(u, u+n) {
+			return nil
+		}
+	}
+}
+
+// Release returns bytes claimed by Reserve that were not written.
+func (s *Store) Release(n int64) { s.used.Add(-n) }
+
+// Used is the number of buffered bytes (segment files) the store accounts.
+func (s *Store) Used() int64 { return s.used.Load() }
+
+// Dir is the store's directory.
+func (s *Store) Dir() string { return s.dir }
+
+// Close releases the directory lock. Objects must be closed first.
+func (s *Store) Close() error { return s.lock.Close() }

@@ -1,0 +1,88 @@
+package conf
+
+import "time"
+
+// Compression is the codec applied to a whole object.
+type Compression string
+
+const (
+	CompressionGzip Compression = "gzip"
+	CompressionZstd Compression = "zstd"
+	CompressionNone Compression = "none"
+)
+
+// Format is the layout of the records in an object.
+type Format string
+
+const (
+	FormatJSONLines Format = "json_lines"
+	// FormatParquet is recognised so it can be refused with a clear message;
+	// this version does not write Parquet.
+	FormatParquet Format = "parquet"
+)
+
+// DateFormat is how the record time is written under json_date_key.
+type DateFormat string
+
+const (
+	DateISO8601 DateFormat = "iso8601"  // 2026-11-22T03:05:00.123456Z
+	DateEpoch   DateFormat = "epoch"    // whole seconds since 1970
+	DateEpochMS DateFormat = "epoch_ms" // whole milliseconds since 1970
+	DateDouble  DateFormat = "double"   // seconds since 1970 with a fraction
+)
+
+// ChecksumMode says when the S3 client sends flexible checksums.
+type ChecksumMode string
+
+const (
+	ChecksumWhenSupported ChecksumMode = "when_supported"
+	// ChecksumWhenRequired is for S3-compatible stores that reject the
+	// checksum headers the AWS SDK sends by default.
+	ChecksumWhenRequired ChecksumMode = "when_required"
+)
+
+// SyncPolicy says when buffered records are fsynced.
+type SyncPolicy string
+
+const (
+	SyncAlways SyncPolicy = "always" // before each flush is acknowledged
+	SyncNone   SyncPolicy = "none"   // left to the operating system
+	// SyncInterval is reserved for a later version and refused for now.
+	SyncInterval SyncPolicy = "interval"
+)
+
+// Config is the validated configuration of one [OUTPUT] instance.
+// Sizes are in bytes.
+type Config struct {
+	Bucket       string
+	Region       string
+	Endpoint     string // "" for AWS; otherwise an http(s) URL
+	UsePathStyle bool
+
+	TotalFileSize   int64
+	UploadChunkSize int64
+	UploadTimeout   time.Duration
+
+	StoreDir          string
+	StoreDirLimitSize int64 // 0 means unlimited
+
+	S3KeyFormat              *KeyTemplate
+	S3KeyFormatTagDelimiters string
+
+	Compression    Compression
+	Format         Format
+	JSONDateKey    string // "" when the date key is disabled
+	JSONDateFormat DateFormat
+	LogKey         string
+	ContentType    string // "" lets the engine derive it from format and compression
+	StorageClass   string // "" for the bucket's default
+
+	Checksum        ChecksumMode
+	Sync            SyncPolicy
+	UploadWorkers   int
+	ShutdownTimeout time.Duration
+
+	// Raw holds the options the user set, by lower-case option name, with
+	// the values as written (surrounding spaces trimmed).
+	Raw map[string]string
+}

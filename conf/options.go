@@ -1,0 +1,222 @@
+package conf
+
+import (
+	"strconv"
+	"strings"
+)
+
+// Option describes one option for users: the README table is generated from
+// and checked against this list.
+type Option struct {
+	Name        string
+	Default     string // as a user would write it; "" when there is none
+	Required    bool
+	Description string
+	// FluentBitS3 is the option of Fluent Bit's built-in s3 output with the
+	// same meaning (the same name), or "-" when it has none.
+	FluentBitS3 string
+}
+
+// optionSpec ties an Option to the code that reads it into a Config and
+// writes it back out.
+type optionSpec struct {
+	Option
+	// apply stores v (already trimmed, the default when unset) in c; it
+	// rejects only values that cannot be read at all. Range and cross-option
+	// checks live in Validate so that programmatic configs get them too.
+	apply func(c *Config, v string) error
+	// show writes the field back in its canonical spelling, for messages.
+	show func(c *Config) string
+}
+
+// Options returns the option table in the order of the README.
+func Options() []Option {
+	out := make([]Option, len(specs))
+	for i, s := range specs {
+		out[i] = s.Option
+	}
+	return out
+}
+
+const sizeHelp = " Sizes are bytes or a number with K, M, G or T (powers of 1024; KB, MiB and so on are accepted too)."
+
+var specs = []optionSpec{
+	{
+		Option: Option{Name: "bucket", Required: true, FluentBitS3: "bucket",
+			Description: "S3 bucket the objects are written to."},
+		apply: func(c *Config, v string) error { c.Bucket = v; return nil },
+		show:  func(c *Config) string { return c.Bucket },
+	},
+	{
+		Option: Option{Name: "region", Default: "us-east-1", FluentBitS3: "region",
+			Description: "Region of the bucket, also used to sign requests to an S3-compatible endpoint."},
+		apply: func(c *Config, v string) error { c.Region = v; return nil },
+		show:  func(c *Config) string { return c.Region },
+	},
+	{
+		Option: Option{Name: "endpoint", FluentBitS3: "endpoint",
+			Description: "URL of an S3-compatible store, e.g. http://minio:9000. Without a scheme, https is assumed. Unset for AWS."},
+		apply: func(c *Config, v string) error {
+			if v != "" && !strings.Contains(v, "://") {
+				v = "https://" + v
+			}
+			c.Endpoint = v
+			return nil
+		},
+		show: func(c *Config) string { return c.Endpoint },
+	},
+	{
+		Option: Option{Name: "use_path_style", Default: "false", FluentBitS3: "-",
+			Description: "Address the bucket as endpoint/bucket/key instead of bucket.endpoint/key; most S3-compatible stores need this."},
+		apply: func(c *Config, v string) (err error) { c.UsePathStyle, err = parseBool(v); return err },
+		show:  func(c *Config) string { return strconv.FormatBool(c.UsePathStyle) },
+	},
+	{
+		Option: Option{Name: "total_file_size", Default: "100M", FluentBitS3: "total_file_size",
+			Description: "Size at which an object is completed, measured after compression; at most 5T, the S3 object limit." + sizeHelp},
+		apply: func(c *Config, v string) (err error) { c.TotalFileSize, err = parseSize(v); return err },
+		show:  func(c *Config) string { return formatSize(c.TotalFileSize) },
+	},
+	{
+		Option: Option{Name: "upload_chunk_size", Default: "5M", FluentBitS3: "upload_chunk_size",
+			Description: "Size of each multipart upload part, after compression: from 5M to 5G, and no more than total_file_size."},
+		apply: func(c *Config, v string) (err error) { c.UploadChunkSize, err = parseSize(v); return err },
+		show:  func(c *Config) string { return formatSize(c.UploadChunkSize) },
+	},
+	{
+		Option: Option{Name: "upload_timeout", Default: "10m", FluentBitS3: "upload_timeout",
+			Description: "Longest time an object stays open: when it expires the object is completed whatever its size. Durations are Go style (90s, 10m, 1h30m), Fluent Bit style (30s, 10m, 1d) or a number of seconds."},
+		apply: func(c *Config, v string) (err error) { c.UploadTimeout, err = parseDuration(v); return err },
+		show:  func(c *Config) string { return formatDuration(c.UploadTimeout) },
+	},
+	{
+		Option: Option{Name: "store_dir", Default: "/tmp/fluent-bit/s3append", FluentBitS3: "store_dir",
+			Description: "Absolute path of the disk buffer. Put it on persistent storage: records acknowledged to Fluent Bit live here until uploaded."},
+		apply: func(c *Config, v string) error { c.StoreDir = v; return nil },
+		show:  func(c *Config) string { return c.StoreDir },
+	},
+	{
+		Option: Option{Name: "store_dir_limit_size", Default: "0", FluentBitS3: "store_dir_limit_size",
+			Description: "Most disk the buffer may use; 0 means unlimited. When full, flushes are retried by Fluent Bit instead of dropped."},
+		apply: func(c *Config, v string) (err error) { c.StoreDirLimitSize, err = parseSize(v); return err },
+		show:  func(c *Config) string { return formatSize(c.StoreDirLimitSize) },
+	},
+	{
+		Option: Option{Name: "s3_key_format", Default: "/fluent-bit-logs/$TAG/%Y/%m/%d/%H/$UUID", FluentBitS3: "s3_key_format",
+			Description: "Template of object keys: $TAG, $TAG[0] to $TAG[9] (tag parts), $UUID, $INDEX and the strftime conversions %Y %m %d %H %M %S %j %y %b %a %p %Z %z %s %%, rendered from each record's own tag and event time: records whose keys differ go to different objects, so the finest time conversion is the partition size. A leading / is dropped. With the default, keys end in .json, .json.gz or .json.zst after the compression."},
+		apply: func(c *Config, v string) (err error) { c.S3KeyFormat, err = parseKeyFormat(v); return err },
+		show: func(c *Config) string {
+			if c.S3KeyFormat == nil {
+				return ""
+			}
+			return c.S3KeyFormat.Raw
+		},
+	},
+	{
+		Option: Option{Name: "s3_key_format_tag_delimiters", Default: ".", FluentBitS3: "s3_key_format_tag_delimiters",
+			Description: "Characters that split the tag into the parts $TAG[n] refers to; each character is a delimiter."},
+		apply: func(c *Config, v string) error { c.S3KeyFormatTagDelimiters = v; return nil },
+		show:  func(c *Config) string { return c.S3KeyFormatTagDelimiters },
+	},
+	{
+		Option: Option{Name: "compression", Default: "gzip", FluentBitS3: "compression",
+			Description: "Compression of whole objects: gzip, zstd or none. The default is gzip (Fluent Bit's s3 output defaults to none) because objects are large and read rarely."},
+		apply: func(c *Config, v string) error { c.Compression = Compression(strings.ToLower(v)); return nil },
+		show:  func(c *Config) string { return string(c.Compression) },
+	},
+	{
+		Option: Option{Name: "format", Default: "json_lines", FluentBitS3: "format",
+			Description: "Layout of the objects: json_lines (alias json), one JSON record per line. Parquet output is not available yet in this version."},
+		apply: func(c *Config, v string) error {
+			f := Format(strings.ToLower(v))
+			if f == "json" {
+				f = FormatJSONLines
+			}
+			c.Format = f
+			return nil
+		},
+		show: func(c *Config) string { return string(c.Format) },
+	},
+	{
+		Option: Option{Name: "json_date_key", Default: "date", FluentBitS3: "json_date_key",
+			Description: "Name of the key that receives the record time; false or off leaves the time out."},
+		apply: func(c *Config, v string) error {
+			switch strings.ToLower(v) {
+			case "false", "off", "no":
+				v = ""
+			}
+			c.JSONDateKey = v
+			return nil
+		},
+		show: func(c *Config) string {
+			if c.JSONDateKey == "" {
+				return "false"
+			}
+			return c.JSONDateKey
+		},
+	},
+	{
+		Option: Option{Name: "json_date_format", Default: "iso8601", FluentBitS3: "json_date_format",
+			Description: "Format of the record time: iso8601 (2026-11-22T03:05:00.123456Z), epoch (seconds), epoch_ms (milliseconds) or double (seconds with a fraction)."},
+		apply: func(c *Config, v string) error { c.JSONDateFormat = DateFormat(strings.ToLower(v)); return nil },
+		show:  func(c *Config) string { return string(c.JSONDateFormat) },
+	},
+	{
+		Option: Option{Name: "log_key", FluentBitS3: "log_key",
+			Description: "Write only the value of this record key, one per line, instead of the whole record."},
+		apply: func(c *Config, v string) error { c.LogKey = v; return nil },
+		show:  func(c *Config) string { return c.LogKey },
+	},
+	{
+		Option: Option{Name: "content_type", FluentBitS3: "content_type",
+			Description: "Content-Type of the objects. Unset, it follows the format: application/x-ndjson for json_lines."},
+		apply: func(c *Config, v string) error { c.ContentType = v; return nil },
+		show:  func(c *Config) string { return c.ContentType },
+	},
+	{
+		Option: Option{Name: "storage_class", FluentBitS3: "storage_class",
+			Description: "S3 storage class of the objects: STANDARD, REDUCED_REDUNDANCY, STANDARD_IA, ONEZONE_IA, INTELLIGENT_TIERING, GLACIER, DEEP_ARCHIVE, OUTPOSTS, GLACIER_IR, SNOW or EXPRESS_ONEZONE. Unset, the bucket's default applies."},
+		apply: func(c *Config, v string) error { c.StorageClass = strings.ToUpper(v); return nil },
+		show:  func(c *Config) string { return c.StorageClass },
+	},
+	{
+		Option: Option{Name: "checksum", Default: "when_supported", FluentBitS3: "-",
+			Description: "When the S3 client sends flexible checksums: when_supported (the AWS default) or when_required, for S3-compatible stores that reject them."},
+		apply: func(c *Config, v string) error { c.Checksum = ChecksumMode(strings.ToLower(v)); return nil },
+		show:  func(c *Config) string { return string(c.Checksum) },
+	},
+	{
+		Option: Option{Name: "sync", Default: "always", FluentBitS3: "-",
+			Description: "always fsyncs the buffer before a flush is acknowledged, so acknowledged records survive power loss; none leaves it to the operating system (faster, survives only a crash of Fluent Bit)."},
+		apply: func(c *Config, v string) error { c.Sync = SyncPolicy(strings.ToLower(v)); return nil },
+		show:  func(c *Config) string { return string(c.Sync) },
+	},
+	{
+		Option: Option{Name: "upload_workers", Default: "2", FluentBitS3: "-",
+			Description: "Number of background uploads running at once, from 1 to 64."},
+		apply: func(c *Config, v string) error {
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				return errNotWholeNumber
+			}
+			c.UploadWorkers = n
+			return nil
+		},
+		show: func(c *Config) string { return strconv.Itoa(c.UploadWorkers) },
+	},
+	{
+		Option: Option{Name: "shutdown_timeout", Default: "4s", FluentBitS3: "-",
+			Description: "On exit, how long to keep completing uploads before leaving the rest on disk for the next start. Keep it below Fluent Bit's Grace (5s by default); 0 leaves everything for the next start."},
+		apply: func(c *Config, v string) (err error) { c.ShutdownTimeout, err = parseDuration(v); return err },
+		show:  func(c *Config) string { return formatDuration(c.ShutdownTimeout) },
+	},
+}
+
+func specByName(name string) *optionSpec {
+	for i := range specs {
+		if specs[i].Name == name {
+			return &specs[i]
+		}
+	}
+	return nil
+}

@@ -1,0 +1,139 @@
+package conf
+
+import (
+	"reflect"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+func TestOptionTable(t *testing.T) {
+	name := regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
+	seen := make(map[string]bool)
+	var required []string
+	for _, o := range Options() {
+		if !name.MatchString(o.Name) {
+			t.Errorf("option name %q is not lower_snake_case", o.Name)
+		}
+		if seen[o.Name] {
+			t.Errorf("option %q listed twice", o.Name)
+		}
+		seen[o.Name] = true
+		if o.Description == "" || !strings.HasSuffix(o.Description, ".") {
+			t.Errorf("%s: description %q should be a sentence", o.Name, o.Description)
+		}
+		if o.FluentBitS3 != "-" && o.FluentBitS3 != o.Name {
+			t.Errorf("%s: FluentBitS3 is %q, want %q or \"-\"", o.Name, o.FluentBitS3, o.Name)
+		}
+		if o.Required {
+			required = append(required, o.Name)
+			if o.Default != "" {
+				t.Errorf("%s: required but has default %q", o.Name, o.Default)
+			}
+		}
+	}
+	if !reflect.DeepEqual(required, []string{"bucket"}) {
+		t.Errorf("required options = %v, want [bucket]", required)
+	}
+	if len(Options()) != len(specs) {
+		t.Errorf("Options() has %d entries, specs %d", len(Options()), len(specs))
+	}
+}
+
+// samples holds a valid, non-zero value for every option.
+var samples = map[string]string{
+	"bucket":                       "other-bucket",
+	"region":                       "ap-south-1",
+	"endpoint":                     "http://minio:9000",
+	"use_path_style":               "on",
+	"total_file_size":              "1G",
+	"upload_chunk_size":            "64M",
+	"upload_timeout":               "1h",
+	"store_dir":                    "/data/s3append",
+	"store_dir_limit_size":         "10G",
+	"s3_key_format":                "/logs/$TAG[0]/%Y%m%d/$INDEX",
+	"s3_key_format_tag_delimiters": "._",
+	"compression":                  "zstd",
+	"format":                       "json",
+	"json_date_key":                "ts",
+	"json_date_format":             "epoch_ms",
+	"log_key":                      "log",
+	"content_type":                 "text/plain",
+	"storage_class":                "STANDARD_IA",
+	"checksum":                     "when_required",
+	"sync":                         "none",
+	"upload_workers":               "8",
+	"shutdown_timeout":             "2s",
+}
+
+// Each option sets exactly one Config field, and every field but Raw is set
+// by some option: a field added without an option (or the reverse) fails here.
+func TestEveryOptionSetsItsOwnField(t *testing.T) {
+	var zero Config
+	all := make(MapSource)
+	covered := make(map[string]string)
+	for _, s := range specs {
+		v, ok := samples[s.Name]
+		if !ok {
+			t.Errorf("no sample value for %s", s.Name)
+			continue
+		}
+		all[s.Name] = v
+		var c Config
+		if err := s.apply(&c, v); err != nil {
+			t.Errorf("%s %q: %v", s.Name, v, err)
+			continue
+		}
+		changed := changedFields(&zero, &c)
+		if len(changed) != 1 {
+			t.Errorf("%s %q changed fields %v, want exactly one", s.Name, v, changed)
+			continue
+		}
+		if other, dup := covered[changed[0]]; dup {
+			t.Errorf("%s and %s both set %s", other, s.Name, changed[0])
+		}
+		covered[changed[0]] = s.Name
+	}
+	ct := reflect.TypeOf(Config{})
+	for i := 0; i < ct.NumField(); i++ {
+		if f := ct.Field(i).Name; f != "Raw" && covered[f] == "" {
+			t.Errorf("Config.%s is set by no option", f)
+		}
+	}
+	if _, err := Parse(all); err != nil {
+		t.Errorf("all sample values together: %v", err)
+	}
+}
+
+func changedFields(a, b *Config) []string {
+	va, vb := reflect.ValueOf(a).Elem(), reflect.ValueOf(b).Elem()
+	var out []string
+	for i := 0; i < va.NumField(); i++ {
+		if !reflect.DeepEqual(va.Field(i).Interface(), vb.Field(i).Interface()) {
+			out = append(out, va.Type().Field(i).Name)
+		}
+	}
+	return out
+}
+
+// show writes a value that apply reads back to the same field, so messages
+// quote values a user could paste into a config.
+func TestShowRoundTrips(t *testing.T) {
+	for _, src := range []MapSource{withBucket(), MapSource(samples)} {
+		c, err := Parse(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range specs {
+			var back Config
+			shown := s.show(c)
+			if err := s.apply(&back, shown); err != nil {
+				t.Errorf("%s: shown value %q does not parse: %v", s.Name, shown, err)
+				continue
+			}
+			if got := s.show(&back); got != shown {
+				t.Errorf("%s: %q reads back as %q", s.Name, shown, got)
+			}
+		}
+	}
+}

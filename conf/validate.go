@@ -1,0 +1,234 @@
+package conf
+
+import (
+	"fmt"
+	"mime"
+	"net/url"
+	"path/filepath"
+	"strings"
+)
+
+// S3 limits, from the S3 documentation on multipart upload.
+const (
+	minPartSize   = 5 * mib
+	maxPartSize   = 5 * gib
+	maxObjectSize = 5 * tib
+	maxWorkers    = 64
+)
+
+var storageClasses = []string{
+	"STANDARD", "REDUCED_REDUNDANCY", "STANDARD_IA", "ONEZONE_IA",
+	"INTELLIGENT_TIERING", "GLACIER", "DEEP_ARCHIVE", "OUTPOSTS",
+	"GLACIER_IR", "SNOW", "EXPRESS_ONEZONE",
+}
+
+// problem is one validation failure; also lists the other options it was
+// computed from, so Parse can drop it when one of them was unreadable.
+type problem struct {
+	err  *OptionError
+	also []string
+}
+
+func (p problem) involves(options map[string]bool) bool {
+	if options[p.err.Option] {
+		return true
+	}
+	for _, o := range p.also {
+		if options[o] {
+			return true
+		}
+	}
+	return false
+}
+
+// Validate checks the ranges of every field and how the fields fit together.
+// It returns every problem, joined, or nil.
+func (c *Config) Validate() error {
+	ps := c.problems()
+	if len(ps) == 0 {
+		return nil
+	}
+	found := make([]*OptionError, len(ps))
+	for i, p := range ps {
+		found[i] = p.err
+	}
+	return joinInTableOrder(found)
+}
+
+// shown is the value of an option for messages: as the user wrote it when
+// that still matches the field, else the field in canonical form.
+func (c *Config) shown(name string) string {
+	s := specByName(name)
+	current := s.show(c)
+	if raw, ok := c.Raw[name]; ok {
+		var scratch Config
+		if s.apply(&scratch, raw) == nil && s.show(&scratch) == current {
+			return raw
+		}
+	}
+	return current
+}
+
+func (c *Config) problems() []problem {
+	var ps []problem
+	bad := func(option, reason string, also ...string) {
+		ps = append(ps, problem{err: &OptionError{Option: option, Value: c.shown(option), Reason: reason}, also: also})
+	}
+	missing := func(option string) {
+		ps = append(ps, problem{err: &OptionError{Option: option, Reason: "must be set"}})
+	}
+	oneOf := func(option, value string, allowed ...string) {
+		if value == "" {
+			missing(option)
+			return
+		}
+		for _, a := range allowed {
+			if value == a {
+				return
+			}
+		}
+		bad(option, "is not one of "+strings.Join(allowed, ", "))
+	}
+
+	switch {
+	case c.Bucket == "":
+		missing("bucket")
+	case strings.Contains(c.Bucket, "/"):
+		bad("bucket", "is not a bucket name; put a key prefix in s3_key_format")
+	case strings.ContainsAny(c.Bucket, " \t\r\n"):
+		bad("bucket", "is not a bucket name: it contains white space")
+	}
+
+	switch {
+	case c.Region == "":
+		missing("region")
+	case strings.ContainsAny(c.Region, " \t\r\n/"):
+		bad("region", "is not a region name")
+	}
+
+	if c.Endpoint != "" {
+		if reason := checkEndpoint(c.Endpoint); reason != "" {
+			bad("endpoint", reason)
+		}
+	}
+
+	switch {
+	case c.TotalFileSize <= 0:
+		bad("total_file_size", "must be greater than 0")
+	case c.TotalFileSize > maxObjectSize:
+		bad("total_file_size", "is above the S3 maximum object size of "+formatSize(maxObjectSize))
+	}
+
+	switch {
+	case c.UploadChunkSize < minPartSize:
+		bad("upload_chunk_size", "is below the S3 minimum part size of "+formatSize(minPartSize))
+	case c.UploadChunkSize > maxPartSize:
+		bad("upload_chunk_size", "is above the S3 maximum part size of "+formatSize(maxPartSize))
+	case c.TotalFileSize > 0 && c.UploadChunkSize > c.TotalFileSize:
+		bad("upload_chunk_size", fmt.Sprintf("is larger than total_file_size %q; an object holds at least one part",
+			c.shown("total_file_size")), "total_file_size")
+	}
+
+	if c.UploadTimeout <= 0 {
+		bad("upload_timeout", "must be greater than 0")
+	}
+
+	switch {
+	case c.StoreDir == "":
+		missing("store_dir")
+	case !filepath.IsAbs(c.StoreDir):
+		bad("store_dir", "must be an absolute path: a relative one follows the directory Fluent Bit starts in, and buffered records would be left behind when that changes")
+	}
+
+	if c.StoreDirLimitSize < 0 {
+		bad("store_dir_limit_size", "must not be negative")
+	}
+
+	if c.S3KeyFormat == nil || len(c.S3KeyFormat.Parts) == 0 {
+		missing("s3_key_format")
+	} else if reason := checkKeyShape(c.S3KeyFormat); reason != "" {
+		bad("s3_key_format", reason)
+	}
+
+	if c.S3KeyFormatTagDelimiters == "" {
+		missing("s3_key_format_tag_delimiters")
+	}
+
+	oneOf("compression", string(c.Compression),
+		string(CompressionGzip), string(CompressionZstd), string(CompressionNone))
+
+	switch c.Format {
+	case FormatJSONLines:
+	case "":
+		missing("format")
+	case FormatParquet:
+		bad("format", "is not available yet in this version: Parquet output is planned; use json_lines")
+	default:
+		bad("format", "is not one of json_lines (alias json)")
+	}
+
+	oneOf("json_date_format", string(c.JSONDateFormat),
+		string(DateISO8601), string(DateEpoch), string(DateEpochMS), string(DateDouble))
+
+	if c.ContentType != "" {
+		if _, _, err := mime.ParseMediaType(c.ContentType); err != nil || !strings.Contains(c.ContentType, "/") {
+			bad("content_type", "is not a media type (for example application/x-ndjson)")
+		}
+	}
+
+	if c.StorageClass != "" {
+		oneOf("storage_class", c.StorageClass, storageClasses...)
+	}
+
+	oneOf("checksum", string(c.Checksum), string(ChecksumWhenSupported), string(ChecksumWhenRequired))
+
+	switch c.Sync {
+	case SyncAlways, SyncNone:
+	case "":
+		missing("sync")
+	case SyncInterval:
+		bad("sync", "is reserved for a later version; use always or none")
+	default:
+		bad("sync", "is not one of always, none")
+	}
+
+	if c.UploadWorkers < 1 || c.UploadWorkers > maxWorkers {
+		bad("upload_workers", fmt.Sprintf("must be from 1 to %d", maxWorkers))
+	}
+
+	if c.ShutdownTimeout < 0 {
+		bad("shutdown_timeout", "must not be negative")
+	}
+	return ps
+}
+
+// checkEndpoint returns why u is not usable as an S3 endpoint, or "".
+func checkEndpoint(u string) string {
+	p, err := url.Parse(u)
+	switch {
+	case err != nil:
+		return "is not a URL"
+	case p.Scheme != "http" && p.Scheme != "https":
+		return "must be an http or https URL"
+	case p.Host == "" || p.Hostname() == "":
+		return "has no host"
+	case p.User != nil:
+		return "must not contain credentials; use the AWS credential chain"
+	case p.RawQuery != "" || p.Fragment != "":
+		return "must not have a query or fragment"
+	}
+	return ""
+}
+
+// checkKeyShape rejects templates whose keys S3 tools would misread. The
+// engine drops a leading "/", so a template of slashes alone yields no key.
+func checkKeyShape(t *KeyTemplate) string {
+	last := t.Parts[len(t.Parts)-1]
+	if len(t.Parts) == 1 && last.Kind == KeyLiteral && strings.Trim(last.Text, "/") == "" {
+		return "produces an empty object key"
+	}
+	if last.Kind == KeyLiteral && strings.HasSuffix(last.Text, "/") {
+		return `ends with "/", which would make every object look like a folder`
+	}
+	return ""
+}

@@ -1,0 +1,292 @@
+package out_s3append
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/smithy-go"
+	"github.com/s3append/s3append/format"
+	"github.com/s3append/s3append/out_s3append/s3api"
+)
+
+var t0 = time.Date(2026, 11, 22, 9, 59, 0, 0, time.UTC)
+
+func TestRecordsRouteByEventTime(t *testing.T) {
+	s3 := s3api.NewMemory()
+	in, _ := startInstance(t, testConfig(t, t.TempDir(), map[string]string{
+		"s3_key_format": "/logs/$TAG/%Y/%m/%d/%H/$UUID.json.gz",
+	}), s3)
+	// 240 records, one every 30 s from 09:59: they span 09:xx and 10:xx.
+	if r := in.Flush("app.web", chunk(0, 240, t0, 30*time.Second, 10)); r != OK {
+		t.Fatalf("flush: %v", r)
+	}
+	if err := in.Close(); err != nil {
+		t.Fatal(err)
+	}
+	got := landed(t, s3, "")
+	if len(got) != 3 {
+		t.Fatalf("want objects for hours 09, 10 and 11, got %v keys", keysOf(got))
+	}
+	for key := range got {
+		if !strings.HasPrefix(key, "logs/app.web/2026/11/22/") || !strings.HasSuffix(key, ".json.gz") {
+			t.Fatalf("key %q not as templated", key)
+		}
+	}
+	for _, h := range []string{"/09/", "/10/", "/11/"} {
+		found := false
+		for key := range got {
+			found = found || strings.Contains(key, h)
+		}
+		if !found {
+			t.Fatalf("no object for hour %s: %v", h, keysOf(got))
+		}
+	}
+	exactlyOnce(t, got, 240)
+}
+
+func keysOf(m map[string][]int64) []string {
+	var ks []string
+	for k := range m {
+		ks = append(ks, k)
+	}
+	return ks
+}
+
+func TestSmallObjectIsOnePut(t *testing.T) {
+	s3 := s3api.NewMemory()
+	in, _ := startInstance(t, testConfig(t, t.TempDir(), nil), s3)
+	for i := 0; i < 10; i++ {
+		if r := in.Flush("app", chunk(i*100, 100, t0, time.Millisecond, 50)); r != OK {
+			t.Fatalf("flush %d: %v", i, r)
+		}
+	}
+	in.Close()
+	got := landed(t, s3, "")
+	if len(got) != 1 {
+		t.Fatalf("%d objects, want 1", len(got))
+	}
+	if n := in.Stats().PartsUploaded.Load(); n != 0 {
+		t.Fatalf("a small object went up in %d parts", n)
+	}
+	for key := range got {
+		if !strings.HasPrefix(key, "fluent-bit-logs/app/2026/11/22/") || !strings.HasSuffix(key, ".json.gz") {
+			t.Fatalf("default key %q", key)
+		}
+	}
+	exactlyOnce(t, got, 1000)
+}
+
+// With compression none the part sizes are predictable: 5 MiB parts while
+// the object is open, and the rest as the last part at the end.
+func TestLargeObjectGoesUpInParts(t *testing.T) {
+	s3 := s3api.NewMemory()
+	in, logs := startInstance(t, testConfig(t, t.TempDir(), map[string]string{"compression": "none"}), s3)
+	const perChunk, chunks = 2000, 30 // ~ 30 x 2000 x 300 B = 18 MB of JSON
+	for i := 0; i < chunks; i++ {
+		if r := in.Flush("big", chunk(i*perChunk, perChunk, t0, time.Millisecond, 250)); r != OK {
+			t.Fatalf("flush %d: %v", i, r)
+		}
+	}
+	// Parts are uploaded while the object is still open.
+	waitFor(t, "parts uploaded before close", 30*time.Second, func() bool { return in.Stats().PartsUploaded.Load() >= 2 })
+	in.Close()
+	got := landed(t, s3, "")
+	if len(got) != 1 {
+		t.Fatalf("%d objects: %v\n%s", len(got), keysOf(got), logs.String())
+	}
+	uploads, _ := s3.ListMultipartUploads(context.Background(), "")
+	if len(uploads) != 0 {
+		t.Fatalf("%d multipart uploads left open", len(uploads))
+	}
+	exactlyOnce(t, got, perChunk*chunks)
+}
+
+func TestStoreLimitRetriesAndNeverDrops(t *testing.T) {
+	s3 := s3api.NewMemory()
+	in, _ := startInstance(t, testConfig(t, t.TempDir(), map[string]string{"store_dir_limit_size": "64K", "upload_timeout": "1s"}), s3)
+	sent := 0
+	retried := 0
+	for i := 0; i < 20; i++ {
+		c := chunk(sent, 50, t0, time.Millisecond, 200) // ~ 12 KB a chunk
+		for in.Flush("app", c) != OK {
+			retried++
+			waitFor(t, "buffer to drain", 30*time.Second, func() bool { return in.store.Used() < 32<<10 })
+		}
+		sent += 50
+	}
+	if retried == 0 {
+		t.Fatal("store_dir_limit_size never caused a retry")
+	}
+	in.Close()
+	exactlyOnce(t, landed(t, s3, ""), sent)
+}
+
+func TestRestartUploadsUnderTheSameKey(t *testing.T) {
+	dir := t.TempDir()
+	s3 := s3api.NewMemory()
+	// shutdown_timeout 0: everything stays in the buffer at exit.
+	cfg := testConfig(t, dir, map[string]string{"shutdown_timeout": "0s"})
+	s3.SetFault(func(op, key string) error { return &smithy.GenericAPIError{Code: "InternalError"} })
+	in, _ := startInstance(t, cfg, s3)
+	if r := in.Flush("app", chunk(0, 500, t0, time.Millisecond, 20)); r != OK {
+		t.Fatal(r)
+	}
+	key := ""
+	for o := range in.all {
+		key = o.key
+	}
+	in.Close()
+	s3.SetFault(nil)
+
+	in2, logs := startInstance(t, testConfig(t, dir, nil), s3)
+	in2.Close()
+	got := landed(t, s3, "")
+	if _, ok := got[key]; !ok || len(got) != 1 {
+		t.Fatalf("after restart objects %v, want the key fixed before: %s", keysOf(got), key)
+	}
+	exactlyOnce(t, got, 500)
+	if !strings.Contains(logs.String(), "from an earlier run") {
+		t.Fatalf("no recovery log line:\n%s", logs.String())
+	}
+}
+
+func TestConcurrentFlushes(t *testing.T) {
+	s3 := s3api.NewMemory()
+	in, _ := startInstance(t, testConfig(t, t.TempDir(), map[string]string{"s3_key_format": "/$TAG/%H/$UUID"}), s3)
+	var wg sync.WaitGroup
+	const workers, per, n = 8, 20, 100
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := 0; i < per; i++ {
+				first := (w*per + i) * n
+				if r := in.Flush([]string{"a", "b"}[w%2], chunk(first, n, t0, time.Second, 30)); r != OK {
+					t.Errorf("flush: %v", r)
+				}
+			}
+		}(w)
+	}
+	wg.Wait()
+	in.Close()
+	exactlyOnce(t, landed(t, s3, ""), workers*per*n)
+}
+
+func TestMalformedChunkKeepsGoodRecords(t *testing.T) {
+	s3 := s3api.NewMemory()
+	in, logs := startInstance(t, testConfig(t, t.TempDir(), nil), s3)
+	good := chunk(0, 10, t0, time.Second, 5)
+	bad := append(append([]byte{}, good...), 0x92, 0xc1) // an array whose first element is an invalid byte
+	if r := in.Flush("app", bad); r != OK {
+		t.Fatal(r)
+	}
+	in.Close()
+	exactlyOnce(t, landed(t, s3, ""), 10)
+	if !strings.Contains(logs.String(), `tag "app"`) || !strings.Contains(logs.String(), "offset") {
+		t.Fatalf("no log line naming the tag and offset:\n%s", logs.String())
+	}
+}
+
+func TestThrottlingAndErrorsStillLandOnce(t *testing.T) {
+	s3 := s3api.NewMemory()
+	var mu sync.Mutex
+	calls := 0
+	s3.SetFault(func(op, key string) error {
+		mu.Lock()
+		defer mu.Unlock()
+		calls++
+		switch calls % 3 {
+		case 1:
+			return &smithy.GenericAPIError{Code: "SlowDown", Message: "Please reduce your request rate."}
+		case 2:
+			return &smithy.GenericAPIError{Code: "InternalError"}
+		}
+		return nil
+	})
+	// A lost reply after the operation took effect must not duplicate data.
+	lost := 0
+	s3.SetFaultAfter(func(op, key string) error {
+		mu.Lock()
+		defer mu.Unlock()
+		if op == s3api.OpUploadPart && lost < 2 {
+			lost++
+			return &smithy.GenericAPIError{Code: "InternalError"}
+		}
+		return nil
+	})
+	backoffBase[s3api.Throttled], backoffBase[s3api.Retryable] = time.Millisecond, time.Millisecond
+	defer func() { backoffBase[s3api.Throttled], backoffBase[s3api.Retryable] = time.Second, 200*time.Millisecond }()
+	in, _ := startInstance(t, testConfig(t, t.TempDir(), map[string]string{"compression": "none", "shutdown_timeout": "60s"}), s3)
+	for i := 0; i < 20; i++ {
+		if r := in.Flush("app", chunk(i*2000, 2000, t0, time.Millisecond, 250)); r != OK {
+			t.Fatal(r)
+		}
+	}
+	in.Close()
+	s3.SetFault(nil)
+	s3.SetFaultAfter(nil)
+	exactlyOnce(t, landed(t, s3, ""), 40000)
+	if in.Stats().UploadErrors.Load() == 0 {
+		t.Fatal("faults were not seen")
+	}
+}
+
+func TestUploadTimeoutCompletesWithoutExit(t *testing.T) {
+	s3 := s3api.NewMemory()
+	in, _ := startInstance(t, testConfig(t, t.TempDir(), map[string]string{"upload_timeout": "1s"}), s3)
+	defer in.Close()
+	if r := in.Flush("app", chunk(0, 10, t0, time.Millisecond, 5)); r != OK {
+		t.Fatal(r)
+	}
+	waitFor(t, "object completed by upload_timeout", 20*time.Second, func() bool {
+		objs, _ := s3.ListObjects(context.Background(), "")
+		return len(objs) == 1
+	})
+	exactlyOnce(t, landed(t, s3, ""), 10)
+	// The next record opens a new object.
+	if r := in.Flush("app", chunk(10, 1, t0, time.Millisecond, 5)); r != OK {
+		t.Fatal(r)
+	}
+	in.mu.Lock()
+	open := len(in.open)
+	in.mu.Unlock()
+	if open != 1 {
+		t.Fatalf("%d open objects after the timeout, want 1 new one", open)
+	}
+}
+
+func TestStaleUploadIsAbortedAtStart(t *testing.T) {
+	dir := t.TempDir()
+	s3 := s3api.NewMemory()
+	cfg := testConfig(t, dir, map[string]string{"compression": "none", "shutdown_timeout": "0s"})
+	// Parts go up, then every Complete fails: the object stays open.
+	s3.SetFault(func(op, key string) error {
+		if op == s3api.OpCompleteMultipartUpload {
+			return &smithy.GenericAPIError{Code: "InternalError"}
+		}
+		return nil
+	})
+	in, _ := startInstance(t, cfg, s3)
+	for i := 0; i < 30; i++ {
+		in.Flush("app", chunk(i*2000, 2000, t0, time.Millisecond, 250))
+	}
+	waitFor(t, "a part", 30*time.Second, func() bool { return in.Stats().PartsUploaded.Load() >= 1 })
+	in.Close()
+	ups, _ := s3.ListMultipartUploads(context.Background(), "")
+	if len(ups) == 0 {
+		t.Fatal("test setup: no multipart upload in progress")
+	}
+	s3.SetFault(nil)
+	in2, _ := startInstance(t, testConfig(t, dir, map[string]string{"compression": "none"}), s3)
+	in2.Close()
+	ups, _ = s3.ListMultipartUploads(context.Background(), "")
+	if len(ups) != 0 {
+		t.Fatalf("%d uploads left after restart", len(ups))
+	}
+	exactlyOnce(t, landed(t, s3, ""), 60000)
+}
+
+var _ = format.AppendEvent

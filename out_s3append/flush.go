@@ -1,0 +1,273 @@
+package out_s3append
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/s3append/s3append/buffer"
+	"github.com/s3append/s3append/format"
+)
+
+// Result is what a flush tells Fluent Bit.
+type Result int
+
+const (
+	// OK: the records are durable in the buffer; the plugin owns them.
+	OK Result = iota
+	// Retry: nothing was kept; Fluent Bit should send the chunk again later.
+	Retry
+	// Error: the chunk can never be taken (it is dropped by Fluent Bit).
+	Error
+)
+
+func (r Result) String() string { return [...]string{"OK", "RETRY", "ERROR"}[r] }
+
+// group is the records of one flush that go to one route.
+type group struct {
+	route   string
+	data    []byte // the events, as they appeared in the chunk
+	records int
+	obj     *object
+}
+
+// flushScratch is reused between flushes to keep the hot path free of
+// allocations.
+type flushScratch struct {
+	reader   format.Reader
+	ev       format.Event
+	groups   []group
+	byRoute  map[string]int
+	routeBuf []byte
+	// The last slot seen and its group: consecutive records of a chunk
+	// usually share their route.
+	lastSlot  int64
+	lastGroup int
+}
+
+func newFlushScratch() any { return &flushScratch{byRoute: map[string]int{}} }
+
+func (fs *flushScratch) reset() {
+	for i := range fs.groups {
+		fs.groups[i].data = fs.groups[i].data[:0]
+		fs.groups[i].obj = nil
+		fs.groups[i].records = 0
+	}
+	fs.groups = fs.groups[:0]
+	clear(fs.byRoute)
+	fs.lastGroup = -1
+}
+
+// Flush takes one chunk of records with their tag. It returns OK only once
+// every good record of the chunk is written to the buffer (and fsynced
+// under sync always).
+func (in *Instance) Flush(tag string, chunk []byte) Result {
+	fs := in.flushes.Get().(*flushScratch)
+	defer in.flushes.Put(fs)
+	fs.reset()
+	in.route(fs, tag, chunk)
+	if len(fs.groups) == 0 {
+		return OK
+	}
+	for attempt := 0; ; attempt++ {
+		res, err := in.appendGroups(tag, fs.groups)
+		if !errors.Is(err, errSealedMeanwhile) || attempt == 100 {
+			return res
+		}
+	}
+}
+
+// route splits the chunk's events into groups by route. A malformed chunk
+// is reported with the tag and byte offset; the events before the fault are
+// kept, and events whose framing is intact but content unfit are skipped.
+func (in *Instance) route(fs *flushScratch, tag string, chunk []byte) {
+	fs.reader.Reset(chunk)
+	for {
+		err := fs.reader.Next(&fs.ev)
+		if err != nil {
+			var de *format.DecodeError
+			if errors.As(err, &de) {
+				in.stats.RecordsRejected.Add(1)
+				in.log.Limitedf("warn", "decode:"+tag, "tag %q: chunk of %d bytes: %v", tag, len(chunk), err)
+				if de.Skipped {
+					continue
+				}
+			}
+			return
+		}
+		g := fs.groupFor(in, tag, fs.ev.Sec)
+		g.data = append(g.data, fs.ev.Raw...)
+		g.records++
+	}
+}
+
+func (fs *flushScratch) groupFor(in *Instance, tag string, sec int64) *group {
+	slot := int64(0)
+	if in.slot > 0 {
+		slot = floorDiv(sec, in.slot)
+	}
+	if fs.lastGroup >= 0 && slot == fs.lastSlot {
+		return &fs.groups[fs.lastGroup]
+	}
+	fs.routeBuf = in.keys.route(fs.routeBuf[:0], tag, time.Unix(sec, 0).UTC())
+	i, ok := fs.byRoute[string(fs.routeBuf)]
+	if !ok {
+		i = len(fs.groups)
+		if i < cap(fs.groups) {
+			fs.groups = fs.groups[:i+1]
+		} else {
+			fs.groups = append(fs.groups, group{})
+		}
+		fs.groups[i].route = string(fs.routeBuf)
+		fs.byRoute[fs.groups[i].route] = i
+	}
+	fs.lastSlot, fs.lastGroup = slot, i
+	return &fs.groups[i]
+}
+
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if (a%b != 0) && ((a < 0) != (b < 0)) {
+		q--
+	}
+	return q
+}
+
+// errSealedMeanwhile: an object was sealed between lookup and append; the
+// flush starts over with fresh objects (nothing was written).
+var errSealedMeanwhile = errors.New("object sealed during flush")
+
+// appendGroups writes every group to its object. Either all groups are
+// written and synced, or none is: a failure rolls back what was written,
+// so a retried chunk never leaves duplicates.
+func (in *Instance) appendGroups(tag string, groups []group) (Result, error) {
+	for i := range groups {
+		o, err := in.openObject(tag, groups[i].route)
+		if err != nil {
+			in.log.Limitedf("error", "create", "tag %q: cannot open a buffer object in %s: %v", tag, in.store.Dir(), err)
+			return Retry, err
+		}
+		groups[i].obj = o
+	}
+	// A canonical lock order keeps concurrent flushes from deadlocking.
+	order := make([]*group, len(groups))
+	for i := range groups {
+		order[i] = &groups[i]
+	}
+	sort.Slice(order, func(a, b int) bool { return order[a].obj.buf.ID < order[b].obj.buf.ID })
+	if res, err := in.commitGroups(tag, order); err != nil {
+		return res, err
+	}
+	// Objects are sealed or queued after their locks are released.
+	for _, g := range order {
+		o := g.obj
+		pending := o.pending()
+		if o.uploaded.Load()+int64(float64(pending)/in.currentRatio()) >= in.cfg.TotalFileSize {
+			in.sealObject(o, "total_file_size")
+		} else if pending >= in.partThreshold() {
+			in.schedule(o)
+		}
+	}
+	return OK, nil
+}
+
+// commitGroups writes, syncs and commits the groups under their objects'
+// locks, or rolls all of them back.
+func (in *Instance) commitGroups(tag string, order []*group) (Result, error) {
+	for _, g := range order {
+		g.obj.buf.Lock()
+	}
+	defer func() {
+		for _, g := range order {
+			g.obj.buf.Unlock()
+		}
+	}()
+	var need int64
+	for _, g := range order {
+		if g.obj.sealed.Load() {
+			return Retry, errSealedMeanwhile
+		}
+		need += buffer.FrameSize(len(g.data))
+	}
+	if err := in.store.Reserve(need); err != nil {
+		in.log.Limitedf("warn", "full", "store_dir_limit_size (%d bytes) reached with %d bytes buffered: chunk of tag %q is retried later", in.cfg.StoreDirLimitSize, in.store.Used(), tag)
+		return Retry, err
+	}
+	marks := make([]int64, len(order))
+	for i, g := range order {
+		marks[i] = g.obj.buf.SizeLocked()
+	}
+	if err := in.writeLocked(order); err != nil {
+		written := int64(0)
+		for i, g := range order {
+			written += g.obj.buf.SizeLocked() - marks[i]
+			if rerr := g.obj.buf.RollbackLocked(marks[i]); rerr != nil {
+				in.log.Errorf("tag %q: rolling back %s after a failed write: %v", tag, g.obj.key, rerr)
+			}
+		}
+		in.store.Release(need - written)
+		in.log.Limitedf("error", "write", "tag %q: writing to the buffer in %s failed, chunk retried: %v", tag, in.store.Dir(), err)
+		return Retry, err
+	}
+	records := 0
+	for _, g := range order {
+		g.obj.buf.CommitLocked()
+		records += g.records
+	}
+	in.stats.RecordsBuffered.Add(int64(records))
+	return OK, nil
+}
+
+func (in *Instance) writeLocked(order []*group) error {
+	for _, g := range order {
+		if err := g.obj.buf.AppendLocked(buffer.KindEvents, g.data); err != nil {
+			return fmt.Errorf("%s: %w", g.obj.key, err)
+		}
+	}
+	if in.cfg.Sync == "none" {
+		return nil
+	}
+	for _, g := range order {
+		if err := g.obj.buf.SyncLocked(); err != nil {
+			return fmt.Errorf("fsync %s: %w", g.obj.key, err)
+		}
+	}
+	return nil
+}
+
+// openObject returns the open object of route, opening a new one (with its
+// key fixed now) when there is none or the last one was sealed.
+func (in *Instance) openObject(tag, route string) (*object, error) {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	if o := in.open[route]; o != nil && !o.sealed.Load() {
+		return o, nil
+	}
+	if in.closing {
+		return nil, errors.New("instance is shutting down")
+	}
+	id := buffer.NewID()
+	var index uint64
+	if in.keys.hasIndex() {
+		var err error
+		if index, err = in.index.take(route); err != nil {
+			return nil, err
+		}
+	}
+	key := in.keys.objectKey(route, id, index) + in.keySuffix
+	now := time.Now()
+	b, err := in.store.CreateWithID(id, buffer.Manifest{
+		Key: key, Route: route, Tag: tag, Created: now,
+		Format: string(in.cfg.Format), Compression: in.comp.String(),
+		ContentType: in.put.ContentType, ContentEncoding: in.put.ContentEncoding, StorageClass: in.put.StorageClass,
+	})
+	if err != nil {
+		return nil, err
+	}
+	o := &object{buf: b, route: route, key: key, tag: tag, created: now}
+	o.encodedOff.Store(b.DataStart())
+	in.open[route] = o
+	in.all[o] = struct{}{}
+	return o, nil
+}

@@ -1,0 +1,302 @@
+// Package out_s3append is the engine of the s3append output: it routes
+// records to objects by their key, buffers them durably, and finishes the
+// objects in S3 through multipart upload. The cgo boundary (package main
+// in plugin/) only converts types and calls into an Instance.
+package out_s3append
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/s3append/s3append/buffer"
+	"github.com/s3append/s3append/conf"
+	"github.com/s3append/s3append/format"
+	"github.com/s3append/s3append/out_s3append/s3api"
+)
+
+// Instance is one [OUTPUT] s3append.
+type Instance struct {
+	name  string
+	cfg   *conf.Config
+	log   *Logger
+	s3    s3api.Store
+	store *buffer.Store
+	keys  *keyRenderer
+	index *indexCounter
+	put   s3api.PutOptions
+	json  format.JSONOptions
+	comp  format.Compression
+	// keySuffix ends every key when the user kept the default key format,
+	// so objects carry the extension readers detect compression by.
+	keySuffix string
+	// slot is the event-time span that shares a route (0: time not in key).
+	slot int64
+
+	mu      sync.Mutex
+	open    map[string]*object   // by route
+	all     map[*object]struct{} // every object not yet finished
+	closing bool
+
+	queue    chan *object
+	finished chan struct{} // signalled when an object leaves `all`
+	ctx      context.Context
+	cancel   context.CancelFunc
+	wg       sync.WaitGroup
+
+	// ratio estimates buffered bytes per uploaded byte, learnt from each
+	// encoding pass, to decide when enough is buffered for a part.
+	ratio atomic.Uint64 // math.Float64bits
+
+	flushes sync.Pool
+	stats   Stats
+}
+
+// Stats are counters that mean what they say: records are counted as
+// uploaded only once their object is complete in S3.
+type Stats struct {
+	RecordsBuffered atomic.Int64
+	RecordsRejected atomic.Int64
+	ObjectsUploaded atomic.Int64
+	PartsUploaded   atomic.Int64
+	UploadErrors    atomic.Int64
+}
+
+// New starts an instance: opens and recovers the buffer, then starts the
+// upload workers. s3 is the object store (the AWS client, or a fake in tests).
+func New(name string, cfg *conf.Config, s3 s3api.Store, log *Logger) (*Instance, error) {
+	comp, err := format.ParseCompression(string(cfg.Compression))
+	if err != nil {
+		return nil, fmt.Errorf("compression: %w", err)
+	}
+	dateFormat, err := format.ParseDateFormat(string(cfg.JSONDateFormat))
+	if err != nil {
+		return nil, fmt.Errorf("json_date_format: %w", err)
+	}
+	store, rec, err := buffer.Open(storeDir(cfg), cfg.StoreDirLimitSize)
+	if err != nil {
+		return nil, err
+	}
+	index, err := loadIndex(store.Dir())
+	if err != nil {
+		log.Errorf("$INDEX counters in %s are damaged (%v); numbering starts again", store.Dir(), err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	in := &Instance{
+		name: name, cfg: cfg, log: log, s3: s3, store: store, index: index,
+		keys: newKeyRenderer(cfg.S3KeyFormat, cfg.S3KeyFormatTagDelimiters),
+		json: format.JSONOptions{DateKey: cfg.JSONDateKey, DateFormat: dateFormat, LogKey: cfg.LogKey},
+		comp: comp,
+		put: s3api.PutOptions{
+			ContentType:     contentType(cfg),
+			ContentEncoding: comp.ContentEncoding(),
+			StorageClass:    cfg.StorageClass,
+		},
+		open:     map[string]*object{},
+		all:      map[*object]struct{}{},
+		queue:    make(chan *object, 65536),
+		finished: make(chan struct{}, 1),
+		ctx:      ctx,
+		cancel:   cancel,
+	}
+	if cfg.Raw["s3_key_format"] == "" {
+		in.keySuffix = ".json" + comp.Extension()
+	}
+	in.slot = int64(in.keys.timeGranularity() / time.Second)
+	in.ratio.Store(math.Float64bits(initialRatio(comp)))
+	in.flushes.New = func() any { return newFlushScratch() }
+	in.adopt(rec)
+	for i := 0; i < cfg.UploadWorkers; i++ {
+		in.wg.Add(1)
+		go in.worker()
+	}
+	in.wg.Add(1)
+	go in.ticker()
+	return in, nil
+}
+
+// storeDir is the instance's own directory: one per bucket below store_dir,
+// so outputs to different buckets can share the default store_dir.
+func storeDir(cfg *conf.Config) string {
+	return cfg.StoreDir + "/" + cfg.Bucket
+}
+
+func contentType(cfg *conf.Config) string {
+	if cfg.ContentType != "" {
+		return cfg.ContentType
+	}
+	return "application/x-ndjson"
+}
+
+// initialRatio guesses buffered (msgpack) bytes per output byte before the
+// instance has measured any: JSON is a little larger than msgpack, and
+// log lines compress well.
+func initialRatio(c format.Compression) float64 {
+	switch c {
+	case format.CompressionGzip:
+		return 5
+	case format.CompressionZstd:
+		return 6
+	}
+	return 0.8
+}
+
+// adopt takes over the objects found in the buffer at start. They are
+// sealed: new records go to new objects, and each recovered one is
+// finished under the key recorded in its manifest.
+func (in *Instance) adopt(rec *buffer.Recovery) {
+	for _, c := range rec.Cuts {
+		in.log.Warnf("buffer recovery: cut %d bytes of a torn or corrupt tail at offset %d of %s (%s)", c.Bytes, c.Offset, c.Path, c.Reason)
+	}
+	for _, q := range rec.Quarantined {
+		in.log.Errorf("buffer recovery: damaged object moved to quarantine: %s", q)
+	}
+	for _, b := range rec.Objects {
+		m := b.Manifest()
+		o := &object{buf: b, route: m.Route, key: m.Key, tag: m.Tag, created: m.Created, staleUpload: m.UploadID}
+		o.encodedOff.Store(b.DataStart())
+		o.sealed.Store(true)
+		in.all[o] = struct{}{}
+	}
+	if n := len(rec.Objects); n > 0 {
+		in.log.Infof("buffer recovery: %d objects (%d bytes) from an earlier run will be uploaded", n, in.store.Used())
+		for o := range in.all {
+			in.schedule(o)
+		}
+	}
+}
+
+// schedule puts o in the upload queue unless it is there already.
+func (in *Instance) schedule(o *object) {
+	if !o.queued.CompareAndSwap(false, true) {
+		return
+	}
+	select {
+	case in.queue <- o:
+	default:
+		// The queue is full; the ticker offers the object again.
+		o.queued.Store(false)
+	}
+}
+
+// ticker seals objects whose upload_timeout has passed and offers every
+// object with work to the queue again (a safety net for missed signals).
+func (in *Instance) ticker() {
+	defer in.wg.Done()
+	period := min(time.Second, in.cfg.UploadTimeout/4)
+	if period <= 0 {
+		period = time.Second
+	}
+	t := time.NewTicker(period)
+	defer t.Stop()
+	for {
+		select {
+		case <-in.ctx.Done():
+			return
+		case now := <-t.C:
+			in.tick(now)
+		}
+	}
+}
+
+func (in *Instance) tick(now time.Time) {
+	var due, ready []*object
+	in.mu.Lock()
+	for o := range in.all {
+		if !o.sealed.Load() && now.Sub(o.created) >= in.cfg.UploadTimeout {
+			due = append(due, o)
+		} else if o.sealed.Load() || o.pending() >= in.partThreshold() {
+			ready = append(ready, o)
+		}
+	}
+	in.mu.Unlock()
+	for _, o := range due {
+		in.sealObject(o, "upload_timeout")
+	}
+	for _, o := range ready {
+		in.schedule(o)
+	}
+}
+
+// sealObject stops o taking records and queues it to be finished.
+func (in *Instance) sealObject(o *object, why string) {
+	if !o.seal() {
+		return
+	}
+	in.mu.Lock()
+	if in.open[o.route] == o {
+		delete(in.open, o.route)
+	}
+	in.mu.Unlock()
+	in.log.Debugf("sealed %s (%s)", o.key, why)
+	in.schedule(o)
+}
+
+// partThreshold is how many buffered bytes are expected to make one part.
+func (in *Instance) partThreshold() int64 {
+	return int64(float64(in.cfg.UploadChunkSize) * in.currentRatio() * 1.05)
+}
+
+func (in *Instance) currentRatio() float64 { return math.Float64frombits(in.ratio.Load()) }
+
+// learnRatio folds one encoding pass into the ratio estimate.
+func (in *Instance) learnRatio(raw, out int64) {
+	if raw <= 0 || out <= 0 {
+		return
+	}
+	r := float64(raw) / float64(out)
+	old := math.Float64frombits(in.ratio.Load())
+	in.ratio.Store(math.Float64bits(old*0.5 + r*0.5))
+}
+
+// Stats returns the instance's counters.
+func (in *Instance) Stats() *Stats { return &in.stats }
+
+// Close finishes what it can before shutdown_timeout: every open object is
+// sealed and uploaded; objects not finished by then stay in the buffer and
+// are resumed at the next start.
+func (in *Instance) Close() error {
+	deadline := time.Now().Add(in.cfg.ShutdownTimeout)
+	in.mu.Lock()
+	in.closing = true
+	var open []*object
+	for _, o := range in.open {
+		open = append(open, o)
+	}
+	in.mu.Unlock()
+	for _, o := range open {
+		in.sealObject(o, "shutdown")
+	}
+	in.tick(time.Now())
+	timer := time.NewTimer(time.Until(deadline))
+	defer timer.Stop()
+wait:
+	for {
+		in.mu.Lock()
+		left := len(in.all)
+		in.mu.Unlock()
+		if left == 0 {
+			break
+		}
+		select {
+		case <-in.finished:
+		case <-timer.C:
+			break wait
+		}
+	}
+	in.cancel()
+	in.wg.Wait()
+	in.mu.Lock()
+	left := len(in.all)
+	for o := range in.all {
+		o.buf.Close()
+	}
+	in.mu.Unlock()
+	if left > 0 {
+		in.log.Warnf("shutdown_timeout (%s) reached: %d objects stay buffered in %s and are uploaded at the next start", in.cfg.ShutdownTimeout, left, in.store.Dir())
+	}
+	return in.store.Close()
+}

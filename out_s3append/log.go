@@ -1,0 +1,76 @@
+package out_s3append
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"sync"
+	"time"
+)
+
+// Logger writes lines in Fluent Bit's own format, so the plugin's messages
+// read like the rest of the agent's log:
+//
+//	[2026/11/22 10:00:00] [ warn] [output:s3append:s3append.0] message
+type Logger struct {
+	prefix string
+	mu     sync.Mutex
+	w      io.Writer
+	now    func() time.Time
+	// repeats limits messages that could otherwise flood the log.
+	repeats map[string]*repeat
+}
+
+type repeat struct {
+	last       time.Time
+	suppressed int
+}
+
+// repeatWindow is how long a rate-limited message stays quiet after it was
+// written.
+const repeatWindow = 10 * time.Second
+
+// NewLogger writes to w (stderr when nil) for the instance named name.
+func NewLogger(w io.Writer, name string) *Logger {
+	if w == nil {
+		w = os.Stderr
+	}
+	return &Logger{prefix: "[output:s3append:" + name + "]", w: w, now: time.Now, repeats: map[string]*repeat{}}
+}
+
+func (l *Logger) write(level, msg string) {
+	line := fmt.Sprintf("[%s] [%5s] %s %s\n", l.now().Format("2006/01/02 15:04:05"), level, l.prefix, msg)
+	l.mu.Lock()
+	io.WriteString(l.w, line)
+	l.mu.Unlock()
+}
+
+func (l *Logger) Infof(format string, a ...any)  { l.write("info", fmt.Sprintf(format, a...)) }
+func (l *Logger) Warnf(format string, a ...any)  { l.write("warn", fmt.Sprintf(format, a...)) }
+func (l *Logger) Errorf(format string, a ...any) { l.write("error", fmt.Sprintf(format, a...)) }
+func (l *Logger) Debugf(format string, a ...any) { l.write("debug", fmt.Sprintf(format, a...)) }
+
+// Limitedf logs at level at most once per repeatWindow for the same key,
+// and says how many lines it held back.
+func (l *Logger) Limitedf(level, key, format string, a ...any) {
+	l.mu.Lock()
+	r := l.repeats[key]
+	now := l.now()
+	if r != nil && now.Sub(r.last) < repeatWindow {
+		r.suppressed++
+		l.mu.Unlock()
+		return
+	}
+	if r == nil {
+		r = &repeat{}
+		l.repeats[key] = r
+	}
+	held := r.suppressed
+	r.last, r.suppressed = now, 0
+	l.mu.Unlock()
+	msg := fmt.Sprintf(format, a...)
+	if held > 0 {
+		msg += fmt.Sprintf(" (%d similar messages suppressed)", held)
+	}
+	l.write(level, msg)
+}

@@ -1,0 +1,48 @@
+package out_s3append
+
+import (
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/s3append/s3append/buffer"
+)
+
+// object is one S3 object on its way: open for records until sealed, then
+// finished by an upload worker and removed from the buffer.
+type object struct {
+	buf     *buffer.Object
+	route   string
+	key     string
+	tag     string
+	created time.Time // when its first record arrived (upload_timeout counts from here)
+
+	// sealed is set under buf's lock, so no flush can append after it.
+	sealed atomic.Bool
+	// queued is set while the object waits in the upload queue.
+	queued atomic.Bool
+
+	// work is held by the upload worker handling the object; the fields
+	// below belong to that worker.
+	work       sync.Mutex
+	uploadID string
+	parts    []buffer.PartRecord
+	// encodedOff is the buffered offset up to which parts were uploaded and
+	// uploaded the bytes they hold; flushes read both, so they are atomic.
+	encodedOff atomic.Int64
+	uploaded   atomic.Int64
+	// staleUpload is an upload found in the manifest at start that must be
+	// aborted before the object is redone.
+	staleUpload string
+}
+
+// pending is the buffered, acknowledged data not yet in an uploaded part.
+func (o *object) pending() int64 { return o.buf.Committed() - o.encodedOff.Load() }
+
+// seal stops the object taking records. It returns false if it was sealed
+// already.
+func (o *object) seal() bool {
+	o.buf.Lock()
+	defer o.buf.Unlock()
+	return o.sealed.CompareAndSwap(false, true)
+}

@@ -1,0 +1,227 @@
+package out_s3append
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/s3append/s3append/buffer"
+	"github.com/s3append/s3append/out_s3append/s3api"
+)
+
+// maxParts is S3's limit on parts per multipart upload.
+const maxParts = 10000
+
+// worker takes objects from the queue and moves their data to S3.
+func (in *Instance) worker() {
+	defer in.wg.Done()
+	pe, err := newPartEncoder(in.json, in.comp)
+	if err != nil {
+		in.log.Errorf("upload worker cannot start: %v", err)
+		return
+	}
+	for {
+		select {
+		case <-in.ctx.Done():
+			return
+		case o := <-in.queue:
+			o.queued.Store(false)
+			o.work.Lock()
+			err := in.advance(o, pe)
+			o.work.Unlock()
+			if err != nil && in.ctx.Err() == nil {
+				in.log.Errorf("object %s (tag %q): %v", o.key, o.tag, err)
+			}
+		}
+	}
+}
+
+// advance uploads what o has ready: whole parts while it is open, and
+// everything, then the completion, once it is sealed.
+func (in *Instance) advance(o *object, pe *partEncoder) error {
+	if o.staleUpload != "" {
+		in.abortStale(o)
+	}
+	for in.ctx.Err() == nil {
+		sealed := o.sealed.Load()
+		// Read the committed end only after the sealed flag: once sealed,
+		// it no longer moves.
+		committed := o.buf.Committed()
+		pending := committed - o.encodedOff.Load()
+		if !sealed {
+			if pending < in.partThreshold() || len(o.parts) >= maxParts-1 {
+				return nil
+			}
+		} else if pending == 0 {
+			return in.finish(o)
+		}
+		res, err := pe.encode(o.buf, o.encodedOff.Load(), committed, in.cfg.UploadChunkSize)
+		if err != nil {
+			return err
+		}
+		in.reportBad(o, res)
+		in.learnRatio(res.raw, int64(pe.out.Len()))
+		last := res.end == committed
+		if !sealed && !res.full {
+			// Not a whole part yet: wait for more records.
+			return nil
+		}
+		if sealed && last && o.uploadID == "" {
+			return in.putWhole(o, pe.out.Bytes(), res)
+		}
+		if err := in.uploadPart(o, pe.out.Bytes(), res); err != nil {
+			return err
+		}
+		if !sealed && (len(o.parts) >= maxParts-1 || o.uploaded.Load() >= in.cfg.TotalFileSize) {
+			in.sealObject(o, "part count or total_file_size")
+		}
+	}
+	return nil
+}
+
+func (in *Instance) reportBad(o *object, res encodeResult) {
+	for _, err := range res.bad {
+		in.stats.RecordsRejected.Add(1)
+		in.log.Limitedf("warn", "encode:"+o.tag, "tag %q: record in %s cannot be encoded and is left out: %v", o.tag, o.key, err)
+	}
+}
+
+// putWhole writes a sealed object that fits one part with a single
+// PutObject: a small object is never a run of small parts.
+func (in *Instance) putWhole(o *object, body []byte, res encodeResult) error {
+	if res.records > 0 {
+		err := in.s3Call(o, "PutObject", func(ctx context.Context) error {
+			return in.s3.PutObject(ctx, o.key, body, in.put)
+		})
+		if err != nil {
+			return err
+		}
+	}
+	o.encodedOff.Store(res.end)
+	return in.finish(o)
+}
+
+// uploadPart uploads one part, starting the multipart upload if needed, and
+// records it in the manifest.
+func (in *Instance) uploadPart(o *object, body []byte, res encodeResult) error {
+	if o.uploadID == "" {
+		var id string
+		err := in.s3Call(o, "CreateMultipartUpload", func(ctx context.Context) (err error) {
+			id, err = in.s3.CreateMultipartUpload(ctx, o.key, in.put)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		o.uploadID = id
+		if err := in.saveProgress(o); err != nil {
+			return err
+		}
+	}
+	number := int32(len(o.parts) + 1)
+	var etag string
+	err := in.s3Call(o, "UploadPart", func(ctx context.Context) (err error) {
+		etag, err = in.s3.UploadPart(ctx, o.key, o.uploadID, number, body)
+		return err
+	})
+	if s3api.IsNoSuchUpload(err) {
+		in.restartUpload(o, err)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	o.parts = append(o.parts, buffer.PartRecord{Number: number, ETag: etag, Start: o.encodedOff.Load(), End: res.end, Size: int64(len(body))})
+	o.encodedOff.Store(res.end)
+	o.uploaded.Add(int64(len(body)))
+	in.stats.PartsUploaded.Add(1)
+	return in.saveProgress(o)
+}
+
+// finish completes the multipart upload, if any, and removes the object
+// from the buffer: only now is its data the bucket's.
+func (in *Instance) finish(o *object) error {
+	if o.uploadID != "" {
+		parts := make([]s3api.Part, len(o.parts))
+		for i, p := range o.parts {
+			parts[i] = s3api.Part{Number: p.Number, ETag: p.ETag, Size: p.Size}
+		}
+		err := in.s3Call(o, "CompleteMultipartUpload", func(ctx context.Context) error {
+			return in.s3.CompleteMultipartUpload(ctx, o.key, o.uploadID, parts)
+		})
+		if s3api.IsNoSuchUpload(err) {
+			in.restartUpload(o, err)
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
+	if err := o.buf.Remove(); err != nil {
+		return fmt.Errorf("removing the uploaded object from the buffer: %w", err)
+	}
+	in.stats.ObjectsUploaded.Add(1)
+	in.mu.Lock()
+	delete(in.all, o)
+	in.mu.Unlock()
+	select {
+	case in.finished <- struct{}{}:
+	default:
+	}
+	return nil
+}
+
+// restartUpload forgets an upload S3 no longer knows (aborted by a bucket
+// lifecycle rule, say): the object is redone from its buffer.
+func (in *Instance) restartUpload(o *object, cause error) {
+	in.log.Warnf("object %s: multipart upload %s is gone (%v); uploading the object again from the buffer", o.key, o.uploadID, cause)
+	o.uploadID, o.parts = "", nil
+	o.uploaded.Store(0)
+	o.encodedOff.Store(o.buf.DataStart())
+	if err := in.saveProgress(o); err != nil {
+		in.log.Errorf("object %s: saving its manifest: %v", o.key, err)
+	}
+}
+
+// abortStale aborts the multipart upload a previous run left in the
+// manifest; the object is then uploaded again from its buffer under the
+// same key.
+func (in *Instance) abortStale(o *object) {
+	id := o.staleUpload
+	err := in.s3Call(o, "AbortMultipartUpload", func(ctx context.Context) error {
+		err := in.s3.AbortMultipartUpload(ctx, o.key, id)
+		if s3api.IsNoSuchUpload(err) {
+			return nil
+		}
+		return err
+	})
+	if err != nil {
+		return
+	}
+	in.log.Infof("object %s: aborted multipart upload %s left by an earlier run; uploading again from the buffer", o.key, id)
+	o.staleUpload = ""
+	if err := in.saveProgress(o); err != nil {
+		in.log.Errorf("object %s: saving its manifest: %v", o.key, err)
+	}
+}
+
+// saveProgress writes the upload's state to the object's manifest, so a
+// restart knows which upload to abort or resume.
+func (in *Instance) saveProgress(o *object) error {
+	m := o.buf.Manifest()
+	m.Sealed = o.sealed.Load()
+	m.UploadID = o.uploadID
+	if m.UploadID == "" {
+		m.UploadID = o.staleUpload
+	}
+	m.Parts = append(m.Parts[:0], o.parts...)
+	return o.buf.SaveManifest(m)
+}
+
+// s3Call runs one S3 operation with retries until it succeeds or the
+// instance shuts down. Buffered data is never given up on.
+func (in *Instance) s3Call(o *object, op string, call func(context.Context) error) error {
+	return retry(in.ctx, call, func(err error, class s3api.Class, attempt int) {
+		in.stats.UploadErrors.Add(1)
+		in.log.Limitedf("warn", op+":"+class.String(), "%s %s (tag %q) failed, %s error, attempt %d, retrying: %v", op, o.key, o.tag, class, attempt, err)
+	})
+}

@@ -1,0 +1,156 @@
+// Command plugin is the cgo boundary of s3append, built as
+// out_s3append.so. Each export converts C types, finds the instance, calls
+// the engine and maps the outcome to a Fluent Bit return code. Nothing
+// else lives here: a panic that escaped would take the whole Fluent Bit
+// down, so every export recovers.
+package main
+
+import "C"
+
+import (
+	"fmt"
+	"os"
+	"runtime/debug"
+	"strings"
+	"sync"
+	"time"
+	"unsafe"
+
+	"github.com/fluent/fluent-bit-go/output"
+	"github.com/s3append/s3append/conf"
+	"github.com/s3append/s3append/out_s3append"
+)
+
+const pluginName = "s3append"
+
+var (
+	mu        sync.Mutex
+	instances []*out_s3append.Instance // in Init order; nil once closed
+)
+
+// guard turns a panic into FLB_ERROR and a log line.
+func guard(where string, ret *int) {
+	if r := recover(); r != nil {
+		fmt.Fprintf(os.Stderr, "[%s] [error] [output:%s] panic in %s, returning FLB_ERROR: %v\n%s",
+			time.Now().Format("2006/01/02 15:04:05"), pluginName, where, r, debug.Stack())
+		*ret = output.FLB_ERROR
+	}
+}
+
+//export FLBPluginRegister
+func FLBPluginRegister(def unsafe.Pointer) (ret int) {
+	defer guard("FLBPluginRegister", &ret)
+	return output.FLBPluginRegister(def, pluginName, "Append-only log store on Amazon S3: durable buffer, multipart objects")
+}
+
+// configSource answers option lookups through Fluent Bit's
+// output_get_property.
+type configSource struct{ plugin unsafe.Pointer }
+
+func (s configSource) Get(key string) string { return output.FLBPluginConfigKey(s.plugin, key) }
+
+//export FLBPluginInit
+func FLBPluginInit(plugin unsafe.Pointer) (ret int) {
+	defer guard("FLBPluginInit", &ret)
+	mu.Lock()
+	name := fmt.Sprintf("%s.%d", pluginName, len(instances))
+	mu.Unlock()
+	log := out_s3append.NewLogger(nil, name)
+	cfg, err := conf.Parse(configSource{plugin})
+	if err != nil {
+		for _, line := range strings.Split(err.Error(), "\n") {
+			log.Errorf("configuration: %s", line)
+		}
+		return output.FLB_ERROR
+	}
+	inst, err := out_s3append.Start(name, cfg, log)
+	if err != nil {
+		log.Errorf("cannot start: %v", err)
+		return output.FLB_ERROR
+	}
+	mu.Lock()
+	instances = append(instances, inst)
+	mu.Unlock()
+	output.FLBPluginSetContext(plugin, inst)
+	log.Infof("bucket=%s store_dir=%s upload_chunk_size=%d total_file_size=%d upload_timeout=%s compression=%s",
+		cfg.Bucket, cfg.StoreDir, cfg.UploadChunkSize, cfg.TotalFileSize, cfg.UploadTimeout, cfg.Compression)
+	return output.FLB_OK
+}
+
+//export FLBPluginFlush
+func FLBPluginFlush(data unsafe.Pointer, length C.int, tag *C.char) (ret int) {
+	defer guard("FLBPluginFlush", &ret)
+	// Only hosts without FlushCtx call this; it serves the first instance.
+	mu.Lock()
+	var inst *out_s3append.Instance
+	if len(instances) > 0 {
+		inst = instances[0]
+	}
+	mu.Unlock()
+	return flush(inst, data, int(length), tag)
+}
+
+//export FLBPluginFlushCtx
+func FLBPluginFlushCtx(ctx, data unsafe.Pointer, length C.int, tag *C.char) (ret int) {
+	defer guard("FLBPluginFlushCtx", &ret)
+	inst, _ := output.FLBPluginGetContext(ctx).(*out_s3append.Instance)
+	return flush(inst, data, int(length), tag)
+}
+
+func flush(inst *out_s3append.Instance, data unsafe.Pointer, length int, tag *C.char) int {
+	if inst == nil {
+		fmt.Fprintf(os.Stderr, "[error] [output:%s] flush for an instance that is not initialised\n", pluginName)
+		return output.FLB_ERROR
+	}
+	// The chunk stays Fluent Bit's: the engine copies what it keeps before
+	// returning.
+	chunk := unsafe.Slice((*byte)(data), length)
+	switch inst.Flush(C.GoString(tag), chunk) {
+	case out_s3append.OK:
+		return output.FLB_OK
+	case out_s3append.Retry:
+		return output.FLB_RETRY
+	}
+	return output.FLB_ERROR
+}
+
+//export FLBPluginExitCtx
+func FLBPluginExitCtx(ctx unsafe.Pointer) (ret int) {
+	defer guard("FLBPluginExitCtx", &ret)
+	inst, _ := output.FLBPluginGetContext(ctx).(*out_s3append.Instance)
+	closeInstance(inst)
+	return output.FLB_OK
+}
+
+//export FLBPluginExit
+func FLBPluginExit() (ret int) {
+	defer guard("FLBPluginExit", &ret)
+	mu.Lock()
+	all := append([]*out_s3append.Instance(nil), instances...)
+	mu.Unlock()
+	for _, inst := range all {
+		closeInstance(inst)
+	}
+	return output.FLB_OK
+}
+
+// closeInstance closes inst once, whichever exit callback comes first.
+func closeInstance(inst *out_s3append.Instance) {
+	if inst == nil {
+		return
+	}
+	mu.Lock()
+	found := false
+	for i, in := range instances {
+		if in == inst {
+			instances[i] = nil
+			found = true
+		}
+	}
+	mu.Unlock()
+	if found {
+		inst.Close()
+	}
+}
+
+func main() {}
