@@ -124,7 +124,7 @@ func (o *Object) SaveManifest(m Manifest) error {
 func (o *Object) Remove() error {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	size := o.seg.size
+	size := o.seg.size - int64(len(segmentMagic))
 	o.seg.f.Close()
 	// Rename first so a crash half-way through RemoveAll leaves a dot
 	// directory that recovery deletes, never a partial object.

@@ -130,7 +130,7 @@ func (s *Store) openObject(id string) (*Object, *Cut, error) {
 	}
 	o := &Object{ID: id, dir: dir, store: s, seg: seg, manifest: m}
 	o.committed.Store(seg.size)
-	s.used.Add(seg.size)
+	s.used.Add(seg.size - int64(len(segmentMagic)))
 	return o, cut, nil
 }
 
@@ -183,15 +183,16 @@ func (s *Store) CreateWithID(id string, m Manifest) (*Object, error) {
 	m.Version = manifestVersion
 	o := &Object{ID: id, dir: dir, store: s, seg: seg, manifest: m}
 	o.committed.Store(seg.size)
-	s.used.Add(seg.size)
 	return o, nil
 }
 
 // Reserve claims n bytes of the store's limit for a write about to happen.
+// An empty store takes any write, so a chunk larger than the whole limit is
+// still accepted (once) instead of being retried forever.
 func (s *Store) Reserve(n int64) error {
 	for {
 		u := s.used.Load()
-		if s.limit > 0 && u+n > s.limit {
+		if s.limit > 0 && u > 0 && u+n > s.limit {
 			return ErrFull
 		}
 		if s.used.CompareAndSwap(u, u+n) {
@@ -203,7 +204,7 @@ func (s *Store) Reserve(n int64) error {
 // Release returns bytes claimed by Reserve that were not written.
 func (s *Store) Release(n int64) { s.used.Add(-n) }
 
-// Used is the number of buffered bytes (segment files) the store accounts.
+// Used is the number of buffered bytes (frames in segment files).
 func (s *Store) Used() int64 { return s.used.Load() }
 
 // Dir is the store's directory.

@@ -116,6 +116,7 @@ func TestReserveLimitAndRollback(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	appendFrames(t, o, []byte("first"))
 	base := s.Used()
 	payload := bytes.Repeat([]byte("y"), 600)
 	o.Lock()
@@ -136,8 +137,8 @@ func TestReserveLimitAndRollback(t *testing.T) {
 	if s.Used() != base {
 		t.Fatalf("used %d after rollback, want %d", s.Used(), base)
 	}
-	if n := len(readAll(t, o)); n != 0 {
-		t.Fatalf("%d frames after rollback", n)
+	if n := len(readAll(t, o)); n != 1 {
+		t.Fatalf("%d frames after rollback, want 1", n)
 	}
 }
 
@@ -255,5 +256,19 @@ func TestDamagedObjectIsQuarantined(t *testing.T) {
 	q, _ := os.ReadDir(filepath.Join(dir, "quarantine"))
 	if len(q) != 1 {
 		t.Fatalf("quarantine dir holds %d entries", len(q))
+	}
+}
+
+func TestEmptyStoreTakesAnOversizedWrite(t *testing.T) {
+	s, _, err := Open(t.TempDir(), 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.Reserve(1000); err != nil {
+		t.Fatalf("empty store refused a write larger than its limit: %v", err)
+	}
+	if err := s.Reserve(1); !errors.Is(err, ErrFull) {
+		t.Fatalf("store over its limit took more: %v", err)
 	}
 }

@@ -105,8 +105,8 @@ func (e *JSONEncoder) appendValue(dst, b []byte, depth int) ([]byte, []byte, err
 }
 
 // appendMapBody writes n key/value pairs of the map whose entries start at
-// b, without the braces. A key whose string form equals skip is left out with its
-// value; wrote says whether a member precedes the first one.
+// b, without the braces. A key whose string form equals skip is left out
+// with its value; wrote says whether a member precedes the first one.
 func (e *JSONEncoder) appendMapBody(dst, b []byte, n uint32, depth int, skip []byte, wrote bool) ([]byte, []byte, error) {
 	var err error
 	for i := uint32(0); i < n; i++ {

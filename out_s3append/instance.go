@@ -106,6 +106,9 @@ func New(name string, cfg *conf.Config, s3 s3api.Store, log *Logger) (*Instance,
 		in.keySuffix = ".json" + comp.Extension()
 	}
 	in.slot = int64(in.keys.timeGranularity() / time.Second)
+	if in.slot == 1 {
+		log.Warnf("s3_key_format %q has a per-second time conversion: each record goes to the object of its own event time, so every second becomes an object of its own; use %%H or %%M for large objects", cfg.S3KeyFormat.Raw)
+	}
 	in.ratio.Store(math.Float64bits(initialRatio(comp)))
 	in.flushes.New = func() any { return newFlushScratch() }
 	in.adopt(rec)

@@ -165,9 +165,13 @@ func TestNewAWSConfigErrors(t *testing.T) {
 }
 
 func TestAWSHTTPTimeout(t *testing.T) {
-	f := newFakeEndpoint(t, func(r recorded) reply { return reply{} })
-	// Replace the handler with one that never answers until the client gives up.
-	f.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() })
+	// The endpoint answers nothing until the test ends.
+	silent := make(chan struct{})
+	f := newFakeEndpoint(t, func(recorded) reply {
+		<-silent
+		return reply{}
+	})
+	t.Cleanup(func() { close(silent) }) // runs before the server's Close
 	s := storeFor(t, f, func(c *AWSConfig) { c.HTTPTimeout = 200 * time.Millisecond })
 	start := time.Now()
 	err := s.PutObject(context.Background(), "k", []byte("v"), PutOptions{})

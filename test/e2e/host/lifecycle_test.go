@@ -284,3 +284,44 @@ func TestPluginsFileAndConfigErrors(t *testing.T) {
 		})
 	}
 }
+
+func TestMemoryLimitPausesTheFeed(t *testing.T) {
+	dir := t.TempDir()
+	out, feedPath := filepath.Join(dir, "out.log"), filepath.Join(dir, "feed.bin")
+	// Each chunk is over half of the 1 MiB limit, so only one can be held
+	// at a time: the second worker never gets work while the first flushes.
+	var entries []entry
+	for i := 0; i < 4; i++ {
+		entries = append(entries, entry{"big", 20000})
+	}
+	writeFeed(t, feedPath, entries...)
+	if n := len(chunk("big", 20000)); n <= 1<<19 || n > 1<<20 {
+		t.Fatalf("chunk is %d bytes, want between 512 KiB and 1 MiB", n)
+	}
+	conf := writeFile(t, filepath.Join(dir, "fluent-bit.conf"), fmt.Sprintf(`
+[OUTPUT]
+    Name     testplugin
+    Match    *
+    Workers  2
+    label    M
+    sleep_ms 100
+    out_file %s
+`, out))
+	code, stderr := run(t, host.Run{Plugins: []string{pluginSO}, Config: conf, Feed: feedPath, MemLimit: 1})
+	if code != 0 {
+		t.Fatalf("exit status %d:\n%s", code, stderr)
+	}
+	exit := withPrefix(lines(t, out), "exit M ")
+	if len(exit) != 1 || field(exit[0], "max_conc") != "1" || field(exit[0], "flushes") != "4" {
+		t.Errorf("exit line %q: want flushes=4 max_conc=1 under a 1 MiB limit", exit)
+	}
+}
+
+func TestMissingPluginFile(t *testing.T) {
+	dir := t.TempDir()
+	conf := writeFile(t, filepath.Join(dir, "fluent-bit.conf"), "[OUTPUT]\n    Name testplugin\n    Match *\n")
+	code, stderr := run(t, host.Run{Plugins: []string{filepath.Join(dir, "nope.so")}, Config: conf})
+	if code != 1 || !strings.Contains(stderr, "[proxy] error opening plugin "+filepath.Join(dir, "nope.so")) {
+		t.Errorf("exit %d; stderr:\n%s", code, stderr)
+	}
+}

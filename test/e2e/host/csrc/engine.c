@@ -3,7 +3,11 @@
  * executors (one shared "engine thread" for outputs with Workers 0, a pool
  * of N threads per output with Workers N), retries FLB_RETRY with
  * exponential backoff and jitter up to Retry_Limit, and records each
- * outcome in the ack file.
+ * outcome in the ack file as one line "<KIND> <output index> <entry seq>",
+ * KIND being OK (written only after the flush returned FLB_OK), ERROR,
+ * DROP (retries exhausted or no_retries) or RETRY (another attempt
+ * scheduled). Each line is a single write(2) on an O_APPEND descriptor, so
+ * lines are whole even if the host is killed.
  *
  * One mutex guards all engine state; flushes and ack writes run unlocked.
  */

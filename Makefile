@@ -1,0 +1,55 @@
+# s3append — see README.md.
+#   make        build build/out_s3append.so
+#   make demo   run the plugin on sample logs into a local S3 server it starts
+#   make test   unit, fuzz-seed and end-to-end tests (installs what they need)
+#   make bench  benchmarks (rec/s, MB/s, bytes/record)
+
+GO       ?= go
+SO       := build/out_s3append.so
+HOST     := build/flbhost
+GOFILES  := $(shell find . -name '*.go' -not -path './build/*' -not -path '*/node_modules/*') go.mod go.sum
+HOSTSRC  := $(wildcard test/e2e/host/csrc/*.c test/e2e/host/csrc/*.h)
+
+.PHONY: all tools demo test unit e2e bench fuzz vet clean
+
+all: $(SO)
+
+$(SO): $(GOFILES)
+	CGO_ENABLED=1 $(GO) build -trimpath -buildmode=c-shared -o $@ ./plugin
+
+$(HOST): $(HOSTSRC)
+	@mkdir -p build
+	gcc -std=c11 -O2 -Wall -Wextra -pthread -o $@ $(filter %.c,$(HOSTSRC)) -ldl
+
+tools:
+	scripts/tools.sh
+
+demo: tools $(SO) $(HOST)
+	$(GO) run ./test/e2e/cmd/demo
+
+vet:
+	$(GO) vet ./...
+
+# The engine and buffer packages run under the race detector; the
+# end-to-end suite loads the real .so through the host and talks to a real
+# S3 server (versitygw) and DuckDB, both installed by scripts/tools.sh.
+test: tools $(SO) $(HOST) vet
+	$(GO) test -race -count=1 ./buffer/... ./conf/... ./format/... ./out_s3append/...
+	$(GO) test -count=1 -timeout 15m ./test/...
+
+e2e: tools $(SO) $(HOST)
+	$(GO) test -count=1 -timeout 15m -v ./test/e2e/
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./format/... ./out_s3append/... ./buffer/...
+
+# Longer fuzzing than the seed corpus run by make test.
+FUZZTIME ?= 30s
+fuzz:
+	$(GO) test -run '^$$' -fuzz FuzzScanFrames -fuzztime $(FUZZTIME) ./buffer/
+	$(GO) test -run '^$$' -fuzz FuzzFlippedByte -fuzztime $(FUZZTIME) ./buffer/
+	$(GO) test -run '^$$' -fuzz FuzzReader -fuzztime $(FUZZTIME) ./format/
+	$(GO) test -run '^$$' -fuzz FuzzJSONEncoder -fuzztime $(FUZZTIME) ./format/
+
+clean:
+	rm -rf build

@@ -1,0 +1,145 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/s3append/s3append/test/e2e/feed"
+	"github.com/s3append/s3append/test/e2e/host"
+)
+
+// waitAcks polls the ack log until n entries are acknowledged OK.
+func waitAcks(t *testing.T, path string, n int, log *bytes.Buffer) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		acks, _ := feed.ReadAcks(path)
+		ok := 0
+		for _, a := range acks {
+			if a.Kind == feed.OK {
+				ok++
+			}
+		}
+		if ok >= n {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("only %d of %d entries acknowledged\n%s", ok, n, log.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// The host is killed with SIGKILL after its flushes were acknowledged, once
+// between flushes and once while a multipart upload is in progress; after
+// a restart every acknowledged record is in the bucket exactly once and no
+// upload is left open.
+func TestKill9(t *testing.T) {
+	dir := t.TempDir()
+	bucket, store := newBucket(t)
+	cfg := writeConfig(t, dir, output{match: "*", opts: map[string]string{
+		"bucket": bucket, "compression": "none", "s3_key_format": "/k/$TAG/%Y%m%d/$UUID.json",
+	}})
+	var sent []entry
+	next := int64(0)
+	chunkOf := func(tag string, n int64) entry {
+		e := entry{tag: tag, first: next, n: n, step: time.Millisecond}
+		next += n
+		sent = append(sent, e)
+		return e
+	}
+	killAfter := func(phase string, entries []entry, ready func() bool) {
+		acks := filepath.Join(dir, phase+".acks")
+		var log bytes.Buffer
+		cmd := hostCmd(host.Run{Config: cfg, Feed: "-", Acks: acks}, &log)
+		stdin, err := cmd.StdinPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		w := feed.NewWriter(stdin)
+		for _, e := range entries {
+			if err := w.Write(e.tag, e.chunk()); err != nil {
+				t.Fatal(err)
+			}
+		}
+		waitAcks(t, acks, len(entries), &log)
+		deadline := time.Now().Add(60 * time.Second)
+		for ready != nil && !ready() {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: state before the kill not reached\n%s", phase, log.String())
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		cmd.Process.Kill()
+		cmd.Wait()
+		stdin.Close()
+		t.Logf("%s: killed after %d acknowledged entries", phase, len(entries))
+	}
+
+	// Phase 1: small flushes, killed between flushes.
+	var phase1 []entry
+	for i := 0; i < 10; i++ {
+		phase1 = append(phase1, chunkOf("a", 100))
+	}
+	killAfter("between-flushes", phase1, nil)
+	if objs, _ := os.ReadDir(filepath.Join(dir, "store", bucket, "objects")); len(objs) == 0 {
+		t.Fatal("nothing buffered on disk after the kill")
+	}
+
+	// Phase 2: enough for parts; killed once a multipart upload is open.
+	var phase2 []entry
+	for i := 0; i < 40; i++ {
+		phase2 = append(phase2, chunkOf("b", 1000))
+	}
+	killAfter("during-upload", phase2, func() bool {
+		ups, err := store.ListMultipartUploads(context.Background(), "")
+		return err == nil && len(ups) > 0
+	})
+
+	// Phase 3: a clean run takes over what the killed runs left.
+	code, log, _ := runHost(t, dir, cfg, []entry{chunkOf("c", 100)})
+	if code != 0 {
+		t.Fatalf("host exit %d\n%s", code, log)
+	}
+	down := filepath.Join(dir, "down")
+	download(t, store, down)
+	checkRecords(t, readBack(t, down+"/**/*.json", "uncompressed"), wantIDs(sent), nil)
+	noOpenUploads(t, store)
+}
+
+// A tiny store_dir_limit_size: flushes are answered FLB_RETRY while the
+// buffer is full, and every record still arrives, once.
+func TestStoreLimitRetries(t *testing.T) {
+	dir := t.TempDir()
+	bucket, store := newBucket(t)
+	cfg := writeConfig(t, dir, output{match: "*", opts: map[string]string{
+		"bucket": bucket, "store_dir_limit_size": "400K", "upload_timeout": "1s",
+	}})
+	var entries []entry
+	for i := int64(0); i < 16; i++ {
+		entries = append(entries, entry{tag: "app", first: i * 500, n: 500, step: time.Millisecond})
+	}
+	code, log, acks := runHost(t, dir, cfg, entries)
+	if code != 0 {
+		t.Fatalf("host exit %d\n%s", code, log)
+	}
+	allOK(t, acks, 1, len(entries), log)
+	retries := 0
+	for _, n := range feed.Retries(acks) {
+		retries += n
+	}
+	if retries == 0 {
+		t.Fatalf("store_dir_limit_size never made a flush retry\n%s", log)
+	}
+	t.Logf("flushes retried %d times", retries)
+	down := filepath.Join(dir, "down")
+	download(t, store, down)
+	checkRecords(t, readBack(t, down+"/**/*.json.gz", "gzip"), wantIDs(entries), nil)
+}

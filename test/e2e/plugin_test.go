@@ -1,0 +1,196 @@
+package e2e
+
+import (
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+// hourOf is the hour of a record's event time as rendered in keys.
+func hourOf(l landed) string { return l.Date[11:13] }
+
+// Two tags, records spanning two hours, Workers 2: each record lands once,
+// in the object of its own tag and event hour, and every field reads back.
+func TestChunksToObjects(t *testing.T) {
+	dir := t.TempDir()
+	bucket, store := newBucket(t)
+	var entries []entry
+	for i := int64(0); i < 40; i++ {
+		tag := []string{"app.web.log", "app.db.log"}[i%2]
+		// 250 records a chunk, 1.5 s apart: the feed spans 09:40 to 13:50.
+		entries = append(entries, entry{tag: tag, first: i * 250, n: 250, step: 1500 * time.Millisecond})
+	}
+	cfg := writeConfig(t, dir, output{match: "app.*", workers: 2, opts: map[string]string{
+		"bucket":        bucket,
+		"s3_key_format": "/e2e/$TAG[1]/%Y/%m/%d/%H/$UUID.json.gz",
+	}})
+	code, log, acks := runHost(t, dir, cfg, entries)
+	if code != 0 {
+		t.Fatalf("host exit %d\n%s", code, log)
+	}
+	allOK(t, acks, 1, len(entries), log)
+	down := filepath.Join(dir, "down")
+	keys := download(t, store, down)
+	keyRe := regexp.MustCompile(`^e2e/(web|db)/2026/11/22/(\d\d)/[0-9a-f-]{36}\.json\.gz$`)
+	hours := map[string]bool{}
+	for _, k := range keys {
+		m := keyRe.FindStringSubmatch(k)
+		if m == nil {
+			t.Fatalf("key %q not as templated", k)
+		}
+		hours[m[2]] = true
+	}
+	if len(hours) < 2 {
+		t.Fatalf("records spanning hours landed in hours %v", hours)
+	}
+	want := wantIDs(entries)
+	got := readBack(t, down+"/**/*.json.gz", "gzip")
+	checkRecords(t, got, want, func(l landed) {
+		m := keyRe.FindStringSubmatch(strings.TrimPrefix(filepath.ToSlash(l.File), filepath.ToSlash(down)+"/"))
+		if m == nil {
+			t.Fatalf("record %d in unexpected file %s", l.ID, l.File)
+		}
+		if wantTag := []string{"web", "db"}[(l.ID/250)%2]; m[1] != wantTag {
+			t.Fatalf("record %d of tag %s landed under %s", l.ID, wantTag, m[1])
+		}
+		if m[2] != hourOf(l) {
+			t.Fatalf("record %d of hour %s landed in the object of hour %s", l.ID, hourOf(l), m[2])
+		}
+	})
+	noOpenUploads(t, store)
+}
+
+// The configuration of the design's "done means": two s3append outputs,
+// two tags, workers 2 each.
+func TestTwoInstances(t *testing.T) {
+	dir := t.TempDir()
+	bucketA, storeA := newBucket(t)
+	bucketB, storeB := newBucket(t)
+	var entries []entry
+	for i := int64(0); i < 30; i++ {
+		entries = append(entries, entry{tag: []string{"web", "db"}[i%2], first: i * 200, n: 200, step: time.Second})
+	}
+	cfg := writeConfig(t, dir,
+		output{match: "web", workers: 2, opts: map[string]string{"bucket": bucketA, "s3_key_format": "/a/$TAG/%Y%m%d/$UUID.json.gz"}},
+		output{match: "db", workers: 2, opts: map[string]string{"bucket": bucketB, "s3_key_format": "/b/$TAG/%Y%m%d/$UUID.json.gz"}},
+	)
+	code, log, acks := runHost(t, dir, cfg, entries)
+	if code != 0 {
+		t.Fatalf("host exit %d\n%s", code, log)
+	}
+	var webIDs, dbIDs []entry
+	for i, e := range entries {
+		if i%2 == 0 {
+			webIDs = append(webIDs, e)
+		} else {
+			dbIDs = append(dbIDs, e)
+		}
+	}
+	// Each instance acknowledged exactly the entries routed to it.
+	final := map[[2]int]bool{}
+	for _, a := range acks {
+		if a.Kind == "OK" {
+			final[[2]int{a.Instance, int(a.Seq)}] = true
+		}
+	}
+	for i := range entries {
+		inst := i % 2
+		if !final[[2]int{inst, i}] || final[[2]int{1 - inst, i}] {
+			t.Fatalf("entry %d: acks %v", i, acks)
+		}
+	}
+	downA, downB := filepath.Join(dir, "a"), filepath.Join(dir, "b")
+	for _, k := range download(t, storeA, downA) {
+		if !strings.HasPrefix(k, "a/web/20261122/") {
+			t.Fatalf("bucket A has key %s", k)
+		}
+	}
+	for _, k := range download(t, storeB, downB) {
+		if !strings.HasPrefix(k, "b/db/20261122/") {
+			t.Fatalf("bucket B has key %s", k)
+		}
+	}
+	checkRecords(t, readBack(t, downA+"/**/*.json.gz", "gzip"), wantIDs(webIDs), nil)
+	checkRecords(t, readBack(t, downB+"/**/*.json.gz", "gzip"), wantIDs(dbIDs), nil)
+	noOpenUploads(t, storeA)
+	noOpenUploads(t, storeB)
+}
+
+func TestCompressions(t *testing.T) {
+	for _, c := range []struct{ name, ext, duck string }{
+		{"zstd", ".json.zst", "zstd"},
+		{"none", ".json", "uncompressed"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			bucket, store := newBucket(t)
+			var entries []entry
+			for i := int64(0); i < 6; i++ {
+				entries = append(entries, entry{tag: "app", first: i * 300, n: 300, step: time.Second})
+			}
+			cfg := writeConfig(t, dir, output{match: "*", opts: map[string]string{"bucket": bucket, "compression": c.name}})
+			code, log, acks := runHost(t, dir, cfg, entries)
+			if code != 0 {
+				t.Fatalf("host exit %d\n%s", code, log)
+			}
+			allOK(t, acks, 1, len(entries), log)
+			down := filepath.Join(dir, "down")
+			for _, k := range download(t, store, down) {
+				if !strings.HasPrefix(k, "fluent-bit-logs/app/2026/11/22/") || !strings.HasSuffix(k, c.ext) {
+					t.Fatalf("default key %q for compression %s", k, c.name)
+				}
+			}
+			checkRecords(t, readBack(t, down+"/**/*"+c.ext, c.duck), wantIDs(entries), nil)
+		})
+	}
+}
+
+// Enough records for an object of several parts: they go up while the
+// object is open and the last one at exit; the object reads back whole.
+func TestMultipartObject(t *testing.T) {
+	dir := t.TempDir()
+	bucket, store := newBucket(t)
+	var entries []entry
+	for i := int64(0); i < 60; i++ {
+		entries = append(entries, entry{tag: "big", first: i * 1000, n: 1000, step: 10 * time.Millisecond})
+	}
+	cfg := writeConfig(t, dir, output{match: "*", opts: map[string]string{
+		"bucket": bucket, "compression": "none", "upload_chunk_size": "5M",
+		"s3_key_format": "/big/%Y/%m/%d/$UUID.json",
+	}})
+	code, log, acks := runHost(t, dir, cfg, entries)
+	if code != 0 {
+		t.Fatalf("host exit %d\n%s", code, log)
+	}
+	allOK(t, acks, 1, len(entries), log)
+	down := filepath.Join(dir, "down")
+	keys := download(t, store, down)
+	if len(keys) != 1 {
+		t.Fatalf("%d objects, want 1: %v", len(keys), keys)
+	}
+	etag := objectETag(t, bucket, keys[0])
+	if !regexp.MustCompile(`-[3-9]"?$`).MatchString(etag) {
+		t.Fatalf("object ETag %s: want a multipart object of at least 3 parts", etag)
+	}
+	checkRecords(t, readBack(t, down+"/**/*.json", "uncompressed"), wantIDs(entries), nil)
+	noOpenUploads(t, store)
+}
+
+// A configuration with several mistakes fails Init, naming each option.
+func TestInvalidConfigFailsInit(t *testing.T) {
+	dir := t.TempDir()
+	cfg := writeConfig(t, dir, output{match: "*", opts: map[string]string{
+		"bucket": "b", "upload_chunk_size": "1M", "compression": "lz4", "format": "parquet",
+	}})
+	code, log, _ := runHost(t, dir, cfg, []entry{{tag: "x", first: 0, n: 1, step: time.Second}})
+	if code != 1 {
+		t.Fatalf("host exit %d, want 1\n%s", code, log)
+	}
+	for _, opt := range []string{"upload_chunk_size", "compression", "format"} {
+		if !strings.Contains(log, "configuration: "+opt) {
+			t.Errorf("log does not name %s:\n%s", opt, log)
+		}
+	}
+}
