@@ -24,7 +24,7 @@ type object struct {
 
 	// work is held by the upload worker handling the object; the fields
 	// below belong to that worker.
-	work       sync.Mutex
+	work     sync.Mutex
 	uploadID string
 	parts    []buffer.PartRecord
 	// encodedOff is the buffered offset up to which parts were uploaded and
