@@ -262,9 +262,10 @@ func TestStaleUploadIsAbortedAtStart(t *testing.T) {
 	dir := t.TempDir()
 	s3 := s3api.NewMemory()
 	cfg := testConfig(t, dir, map[string]string{"compression": "none", "shutdown_timeout": "0s"})
-	// Parts go up, then every Complete fails: the object stays open.
+	// Parts go up, then every Complete and Abort fails: the upload stays
+	// open, as after a crash.
 	s3.SetFault(func(op, key string) error {
-		if op == s3api.OpCompleteMultipartUpload {
+		if op == s3api.OpCompleteMultipartUpload || op == s3api.OpAbortMultipartUpload {
 			return &smithy.GenericAPIError{Code: "InternalError"}
 		}
 		return nil
@@ -290,3 +291,66 @@ func TestStaleUploadIsAbortedAtStart(t *testing.T) {
 }
 
 var _ = format.AppendEvent
+
+// An upload that cannot complete before shutdown_timeout is aborted at
+// exit, not abandoned; its records stay buffered and land after a restart.
+func TestShutdownAbortsUnfinishedUpload(t *testing.T) {
+	dir := t.TempDir()
+	s3 := s3api.NewMemory()
+	s3.SetFault(func(op, key string) error {
+		if op == s3api.OpCompleteMultipartUpload {
+			return &smithy.GenericAPIError{Code: "InternalError"}
+		}
+		return nil
+	})
+	in, logs := startInstance(t, testConfig(t, dir, map[string]string{"compression": "none", "shutdown_timeout": "1s"}), s3)
+	for i := 0; i < 30; i++ {
+		in.Flush("app", chunk(i*2000, 2000, t0, time.Millisecond, 250))
+	}
+	waitFor(t, "a part", 30*time.Second, func() bool { return in.Stats().PartsUploaded.Load() >= 1 })
+	in.Close()
+	ups, _ := s3.ListMultipartUploads(context.Background(), "")
+	if len(ups) != 0 {
+		t.Fatalf("%d multipart uploads left open at exit\n%s", len(ups), logs.String())
+	}
+	if objs, _ := s3.ListObjects(context.Background(), ""); len(objs) != 0 {
+		t.Fatalf("test setup: the object completed")
+	}
+	s3.SetFault(nil)
+	in2, _ := startInstance(t, testConfig(t, dir, map[string]string{"compression": "none"}), s3)
+	in2.Close()
+	exactlyOnce(t, landed(t, s3, ""), 60000)
+}
+
+// S3 refusing the parts at completion (EntityTooSmall, InvalidPart) is not
+// retried forever: the upload is aborted and the object redone.
+func TestRejectedCompletionIsRedone(t *testing.T) {
+	s3 := s3api.NewMemory()
+	var mu sync.Mutex
+	rejected := false
+	s3.SetFault(func(op, key string) error {
+		mu.Lock()
+		defer mu.Unlock()
+		if op == s3api.OpCompleteMultipartUpload && !rejected {
+			rejected = true
+			return &smithy.GenericAPIError{Code: "InvalidPart"}
+		}
+		return nil
+	})
+	in, logs := startInstance(t, testConfig(t, t.TempDir(), map[string]string{"compression": "none", "shutdown_timeout": "60s"}), s3)
+	for i := 0; i < 30; i++ {
+		in.Flush("app", chunk(i*2000, 2000, t0, time.Millisecond, 250))
+	}
+	in.Close()
+	if !rejected {
+		t.Fatal("test setup: no completion was rejected")
+	}
+	if !strings.Contains(logs.String(), "aborted multipart upload") {
+		t.Fatalf("no abort logged:\n%s", logs.String())
+	}
+	ups, _ := s3.ListMultipartUploads(context.Background(), "")
+	if len(ups) != 0 {
+		t.Fatalf("%d uploads left open", len(ups))
+	}
+	exactlyOnce(t, landed(t, s3, ""), 60000)
+}

@@ -293,13 +293,29 @@ wait:
 	in.cancel()
 	in.wg.Wait()
 	in.mu.Lock()
-	left := len(in.all)
+	left := make([]*object, 0, len(in.all))
 	for o := range in.all {
-		o.buf.Close()
+		left = append(left, o)
 	}
 	in.mu.Unlock()
-	if left > 0 {
-		in.log.Warnf("shutdown_timeout (%s) reached: %d objects stay buffered in %s and are uploaded at the next start", in.cfg.ShutdownTimeout, left, in.store.Dir())
+	// A multipart upload is never left behind: what did not complete is
+	// aborted (its records stay buffered and go up at the next start).
+	var aborts sync.WaitGroup
+	for _, o := range left {
+		if o.uploadID != "" {
+			aborts.Add(1)
+			go func(o *object) {
+				defer aborts.Done()
+				in.abortUpload(o)
+			}(o)
+		}
+	}
+	aborts.Wait()
+	for _, o := range left {
+		o.buf.Close()
+	}
+	if len(left) > 0 {
+		in.log.Warnf("shutdown_timeout (%s) reached: %d objects stay buffered in %s and are uploaded at the next start", in.cfg.ShutdownTimeout, len(left), in.store.Dir())
 	}
 	return in.store.Close()
 }

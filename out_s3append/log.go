@@ -48,6 +48,7 @@ func (l *Logger) write(level, msg string) {
 func (l *Logger) Infof(format string, a ...any)  { l.write("info", fmt.Sprintf(format, a...)) }
 func (l *Logger) Warnf(format string, a ...any)  { l.write("warn", fmt.Sprintf(format, a...)) }
 func (l *Logger) Errorf(format string, a ...any) { l.write("error", fmt.Sprintf(format, a...)) }
+
 // Debugf writes only when S3APPEND_DEBUG is set: Fluent Bit does not pass
 // an output's log_level to Go plugins.
 func (l *Logger) Debugf(format string, a ...any) {

@@ -2,7 +2,11 @@ package out_s3append
 
 import (
 	"context"
+	"errors"
+	"time"
+
 	"fmt"
+	"github.com/aws/smithy-go"
 
 	"github.com/s3append/s3append/buffer"
 	"github.com/s3append/s3append/out_s3append/s3api"
@@ -145,9 +149,21 @@ func (in *Instance) finish(o *object) error {
 		for i, p := range o.parts {
 			parts[i] = s3api.Part{Number: p.Number, ETag: p.ETag, Size: p.Size}
 		}
+		var rejected error
 		err := in.s3Call(o, "CompleteMultipartUpload", func(ctx context.Context) error {
-			return in.s3.CompleteMultipartUpload(ctx, o.key, o.uploadID, parts)
+			err := in.s3.CompleteMultipartUpload(ctx, o.key, o.uploadID, parts)
+			if uploadRejected(err) {
+				// Retrying cannot help: S3 refuses these parts.
+				rejected = err
+				return nil
+			}
+			return err
 		})
+		if rejected != nil {
+			in.abortUpload(o)
+			in.restartUpload(o, rejected)
+			return nil
+		}
 		if s3api.IsNoSuchUpload(err) {
 			in.restartUpload(o, err)
 			return nil
@@ -169,6 +185,43 @@ func (in *Instance) finish(o *object) error {
 	}
 	return nil
 }
+
+// uploadRejected says whether S3 refused to complete an upload for good:
+// the upload is gone or its parts are unfit. The object is then redone.
+func uploadRejected(err error) bool {
+	var apiErr smithy.APIError
+	if !errors.As(err, &apiErr) {
+		return false
+	}
+	switch apiErr.ErrorCode() {
+	case s3api.CodeInvalidPart, s3api.CodeInvalidPartOrder, s3api.CodeEntityTooSmall, s3api.CodeMalformedXML:
+		return true
+	}
+	return false
+}
+
+// abortUpload aborts o's multipart upload, once, best effort: a failed
+// abort leaves the upload ID in the manifest for the next start.
+func (in *Instance) abortUpload(o *object) {
+	ctx, cancel := context.WithTimeout(context.Background(), abortTimeout)
+	defer cancel()
+	err := in.s3.AbortMultipartUpload(ctx, o.key, o.uploadID)
+	if err != nil && !s3api.IsNoSuchUpload(err) {
+		in.log.Warnf("object %s: aborting multipart upload %s failed (%v); it is aborted at the next start", o.key, o.uploadID, err)
+		return
+	}
+	in.log.Infof("object %s: aborted multipart upload %s; its records stay buffered", o.key, o.uploadID)
+	o.uploadID, o.parts = "", nil
+	o.uploaded.Store(0)
+	o.encodedOff.Store(o.buf.DataStart())
+	if err := in.saveProgress(o); err != nil {
+		in.log.Errorf("object %s: saving its manifest: %v", o.key, err)
+	}
+}
+
+// abortTimeout bounds one abort at shutdown, which must fit in Fluent
+// Bit's grace period.
+const abortTimeout = 700 * time.Millisecond
 
 // restartUpload forgets an upload S3 no longer knows (aborted by a bucket
 // lifecycle rule, say): the object is redone from its buffer.

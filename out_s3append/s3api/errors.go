@@ -63,9 +63,10 @@ var throttleCodes = map[string]bool{
 	"ProvisionedThroughputExceededException": true,
 }
 
-// retryCodes are client-fault codes that a later attempt can still pass:
-// the SDK corrects clock skew and refreshes expired credentials between
-// attempts, and RequestTimeout is the server giving up on a slow body.
+// retryCodes are codes that a later attempt can pass although most of them
+// come with a 4xx status: the SDK corrects clock skew and refreshes expired
+// credentials between attempts, RequestTimeout is the server giving up on a
+// slow body, and InternalError may even arrive inside a 200 reply.
 var retryCodes = map[string]bool{
 	"RequestTimeout":          true,
 	"RequestTimeTooSkewed":    true,
