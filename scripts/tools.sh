@@ -1,32 +1,72 @@
 #!/usr/bin/env bash
-# Installs what the tests and the demo need, into the repository's build/
-# and test/e2e/duckdb/ directories, from the Go module proxy and npm only.
-# Idempotent: a second run does nothing but check.
+# Installs what the tests need, inside the repository only:
+#   build/tools/bin/versitygw     S3-compatible server (Go module proxy)
+#   test/e2e/duckdb/node_modules  DuckDB for Node.js (npm registry, npm ci)
+# Idempotent: what is already there at the pinned version is left alone.
+# Usage: scripts/tools.sh
 set -euo pipefail
-root="$(cd "$(dirname "$0")/.." && pwd)"
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 bin="$root/build/tools/bin"
+versitygw_module="github.com/versity/versitygw"
 versitygw_version="v1.8.0"
-mkdir -p "$bin"
+duckdb_dir="$root/test/e2e/duckdb"
 
-# An S3-compatible server for end-to-end tests and the demo.
-stamp="$bin/.versitygw-$versitygw_version"
-if [ ! -x "$bin/versitygw" ] || [ ! -f "$stamp" ]; then
-  echo "tools: building versitygw $versitygw_version (about a minute the first time)"
-  GOBIN="$bin" go install "github.com/versity/versitygw/cmd/versitygw@$versitygw_version"
-  touch "$stamp"
-else
-  echo "tools: versitygw $versitygw_version present"
-fi
+need() {
+  if ! command -v "$1" >/dev/null 2>&1; then
+    echo "tools: $1 is not on PATH; $2" >&2
+    exit 1
+  fi
+}
 
-# DuckDB for Node.js: the independent reader of what landed.
-if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
-  echo "tools: installing Node.js from Debian"
-  apt-get update -qq && apt-get install -y -qq nodejs npm
-fi
-duck="$root/test/e2e/duckdb"
-if [ ! -d "$duck/node_modules/@duckdb/node-api" ]; then
-  echo "tools: installing DuckDB for Node.js"
-  (cd "$duck" && npm ci --no-audit --no-fund --loglevel=error)
-else
-  echo "tools: DuckDB for Node.js present"
-fi
+# installed_version prints the main module version a Go binary was built from.
+installed_version() {
+  go version -m "$1" 2>/dev/null | awk '$1 == "mod" { print $3; exit }'
+}
+
+install_versitygw() {
+  need go "install Go (see go.mod for the version)"
+  local target="$bin/versitygw"
+  if [ -x "$target" ] && [ "$(installed_version "$target")" = "$versitygw_version" ]; then
+    echo "tools: versitygw $versitygw_version already in build/tools/bin"
+    return
+  fi
+  mkdir -p "$bin"
+  echo "tools: building versitygw $versitygw_version into build/tools/bin (about a minute the first time)"
+  # pkg@version builds outside this module: go.mod and go.sum stay untouched.
+  GOBIN="$bin" go install "$versitygw_module/cmd/versitygw@$versitygw_version"
+  local got
+  got="$(installed_version "$target")"
+  if [ "$got" != "$versitygw_version" ]; then
+    echo "tools: build/tools/bin/versitygw reports version '$got', want $versitygw_version" >&2
+    exit 1
+  fi
+  echo "tools: installed versitygw $versitygw_version"
+}
+
+install_duckdb() {
+  need node "install Node.js 18 or later"
+  need npm "install npm"
+  local marker="$duckdb_dir/node_modules/.package-lock.json"
+  if [ -d "$duckdb_dir/node_modules/@duckdb/node-api" ] && [ -f "$marker" ] &&
+    [ "$marker" -nt "$duckdb_dir/package-lock.json" ] && [ "$marker" -nt "$duckdb_dir/package.json" ]; then
+    echo "tools: DuckDB for Node.js already in test/e2e/duckdb/node_modules"
+    return
+  fi
+  echo "tools: installing DuckDB for Node.js into test/e2e/duckdb/node_modules"
+  local log
+  log="$(mktemp)"
+  if ! (cd "$duckdb_dir" && npm ci --no-audit --no-fund --loglevel=error) >"$log" 2>&1; then
+    # npm ci insists that the lock file list every platform's optional
+    # binding package, and a registry without some of them (as here)
+    # yields a lock file without them. npm install --no-save installs the
+    # same locked versions and leaves package.json and the lock untouched.
+    echo "tools: npm ci refused the lock file ($(grep -m1 -o 'Missing: [^ ]*' "$log" || echo 'see npm output')); using npm install --no-save"
+    (cd "$duckdb_dir" && npm install --no-save --no-audit --no-fund --loglevel=error)
+  fi
+  rm -f "$log"
+  echo "tools: installed $(cd "$duckdb_dir" && node -p "'@duckdb/node-api ' + require('./node_modules/@duckdb/node-api/package.json').version")"
+}
+
+install_versitygw
+install_duckdb

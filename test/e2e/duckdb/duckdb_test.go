@@ -2,6 +2,7 @@ package duckdb
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,68 +12,168 @@ import (
 	"github.com/klauspost/compress/zstd"
 )
 
-func write(t *testing.T, path string, data []byte) {
+// writeFile writes data to dir/rel, creating directories on the way.
+func writeFile(t *testing.T, dir, rel string, data []byte) string {
 	t.Helper()
+	path := filepath.Join(dir, rel)
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(path, data, 0o644); err != nil {
 		t.Fatal(err)
 	}
+	return path
 }
 
-// The reads the end-to-end tests rely on: newline-delimited JSON, plain,
-// gzip (also as concatenated members) and zstd (also as concatenated
-// frames), globbing, file names and hive partitions.
-func TestReads(t *testing.T) {
-	dir := t.TempDir()
-	lines := "{\"id\":1,\"s\":\"a\"}\n{\"id\":2,\"s\":\"b\"}\n"
-	write(t, filepath.Join(dir, "plain", "svc=x", "a.json"), []byte(lines))
-
-	var gz bytes.Buffer
-	for i := 0; i < 2; i++ { // two members, as parts of one object are
-		w := gzip.NewWriter(&gz)
-		w.Write([]byte(lines))
-		w.Close()
+// jsonLines returns n records {"id":first+i,"msg":"m<id>"}, one per line.
+func jsonLines(first, n int) []byte {
+	var b bytes.Buffer
+	for i := first; i < first+n; i++ {
+		fmt.Fprintf(&b, "{\"id\":%d,\"msg\":\"m%d\"}\n", i, i)
 	}
-	write(t, filepath.Join(dir, "gz", "d", "a.json.gz"), gz.Bytes())
+	return b.Bytes()
+}
 
-	var zs bytes.Buffer
-	for i := 0; i < 2; i++ { // two frames
-		w, _ := zstd.NewWriter(&zs)
-		w.Write([]byte(lines))
-		w.Close()
+// gzipMembers compresses each chunk as its own gzip member and concatenates
+// them, as an object made of separately compressed parts is.
+func gzipMembers(t *testing.T, chunks ...[]byte) []byte {
+	var out bytes.Buffer
+	for _, c := range chunks {
+		w := gzip.NewWriter(&out)
+		if _, err := w.Write(c); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
 	}
-	write(t, filepath.Join(dir, "zst", "a.json.zst"), zs.Bytes())
+	return out.Bytes()
+}
 
-	for _, c := range []struct {
-		glob, compression string
-		want              string
-	}{
-		{dir + "/plain/**/*.json", "uncompressed", "2"},
-		{dir + "/gz/**/*.json.gz", "gzip", "4"},
-		{dir + "/zst/*.json.zst", "zstd", "4"},
-	} {
-		rows, err := Query("SELECT count(*)::VARCHAR AS n, sum(id)::INTEGER AS s, min(filename) AS f FROM read_json('" +
-			c.glob + "', format='newline_delimited', compression='" + c.compression + "', filename=true)")
+// zstdFrames is gzipMembers for zstd frames.
+func zstdFrames(t *testing.T, chunks ...[]byte) []byte {
+	var out bytes.Buffer
+	for _, c := range chunks {
+		w, err := zstd.NewWriter(&out)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(rows) != 1 || rows[0]["n"] != c.want || !strings.HasPrefix(rows[0]["f"].(string), dir) {
-			t.Fatalf("%s: %v, want %s rows", c.glob, rows, c.want)
+		if _, err := w.Write(c); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
 		}
 	}
-	rows, err := Query("SELECT DISTINCT svc FROM read_json('" + dir + "/plain/*/*.json', hive_partitioning=true)")
+	return out.Bytes()
+}
+
+func query(t *testing.T, sql string) []map[string]any {
+	t.Helper()
+	rows, err := Query(sql)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rows) != 1 || rows[0]["svc"] != "x" {
-		t.Fatalf("hive partition column: %v", rows)
+	return rows
+}
+
+// single runs sql, which must return one row, and returns it printed as
+// "col=value ..." in the order of cols.
+func single(t *testing.T, sql string, cols ...string) string {
+	t.Helper()
+	rows := query(t, sql)
+	if len(rows) != 1 {
+		t.Fatalf("%s\nreturned %d rows, want 1: %v", sql, len(rows), rows)
+	}
+	var parts []string
+	for _, c := range cols {
+		parts = append(parts, fmt.Sprintf("%s=%v", c, rows[0][c]))
+	}
+	return strings.Join(parts, " ")
+}
+
+func TestReadJSONCompressions(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, dir, "plain.json", jsonLines(1, 3))
+	writeFile(t, dir, "two-members.json.gz", gzipMembers(t, jsonLines(1, 2), jsonLines(3, 3)))
+	writeFile(t, dir, "two-frames.json.zst", zstdFrames(t, jsonLines(1, 4), jsonLines(5, 1)))
+	for _, c := range []struct {
+		file, compression, want string
+	}{
+		{"plain.json", "uncompressed", "n=3 total=6 last=m3"},
+		{"two-members.json.gz", "gzip", "n=5 total=15 last=m5"},
+		{"two-frames.json.zst", "zstd", "n=5 total=15 last=m5"},
+		// Without the option DuckDB picks the codec from the file name.
+		{"two-members.json.gz", "auto_detect", "n=5 total=15 last=m5"},
+		{"two-frames.json.zst", "auto_detect", "n=5 total=15 last=m5"},
+	} {
+		sql := fmt.Sprintf(`SELECT count(*)::INTEGER AS n, sum(id)::INTEGER AS total, max_by(msg, id) AS last
+			FROM read_json('%s', format='newline_delimited', compression='%s')`, filepath.Join(dir, c.file), c.compression)
+		if got := single(t, sql, "n", "total", "last"); got != c.want {
+			t.Errorf("%s (%s): %s, want %s", c.file, c.compression, got, c.want)
+		}
 	}
 }
 
-func TestQueryErrorIsReported(t *testing.T) {
-	if _, err := Query("SELECT * FROM no_such_table"); err == nil || !strings.Contains(err.Error(), "no_such_table") {
-		t.Fatalf("error: %v", err)
+func TestReadJSONGlobFilenameAndHivePartitions(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, dir, "logs/service=api/dt=2026-11-22/a.json.gz", gzipMembers(t, jsonLines(1, 2)))
+	writeFile(t, dir, "logs/service=api/dt=2026-11-23/b.json.gz", gzipMembers(t, jsonLines(3, 1)))
+	writeFile(t, dir, "logs/service=web/dt=2026-11-23/c.json.gz", gzipMembers(t, jsonLines(4, 4)))
+	writeFile(t, dir, "logs/service=web/dt=2026-11-23/ignored.json", jsonLines(100, 1))
+	rows := query(t, fmt.Sprintf(`
+		SELECT service, dt::VARCHAR AS dt, typeof(dt) AS dt_type, parse_filename(filename) AS file,
+		       count(*)::INTEGER AS n, min(id)::INTEGER AS first
+		FROM read_json('%s/logs/**/*.json.gz', format='newline_delimited', compression='gzip',
+		               filename=true, hive_partitioning=true)
+		GROUP BY ALL ORDER BY file`, dir))
+	var got []string
+	for _, r := range rows {
+		got = append(got, fmt.Sprintf("%v/%v(%v) %v n=%v first=%v", r["service"], r["dt"], r["dt_type"], r["file"], r["n"], r["first"]))
+	}
+	want := []string{
+		"api/2026-11-22(DATE) a.json.gz n=2 first=1",
+		"api/2026-11-23(DATE) b.json.gz n=1 first=3",
+		"web/2026-11-23(DATE) c.json.gz n=4 first=4",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("rows per file:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	// The partition columns filter like any other.
+	sql := fmt.Sprintf(`SELECT count(*)::INTEGER AS n FROM read_json('%s/logs/**/*.json.gz', hive_partitioning=true)
+		WHERE service = 'api' AND dt = DATE '2026-11-23'`, dir)
+	if got := single(t, sql, "n"); got != "n=1" {
+		t.Errorf("partition filter: %s, want n=1", got)
+	}
+}
+
+func TestQueryValueTypes(t *testing.T) {
+	got := single(t, `SELECT 7 AS small, 7::BIGINT AS big, 2.5::DOUBLE AS d, 'x' AS s, NULL AS missing, [1, 2] AS list`,
+		"small", "big", "d", "s", "missing", "list")
+	// BIGINT travels as a string; INTEGER and DOUBLE as numbers.
+	if want := "small=7 big=7 d=2.5 s=x missing=<nil> list=[1 2]"; got != want {
+		t.Errorf("values %s, want %s", got, want)
+	}
+	rows := query(t, `SELECT 7::BIGINT AS big`)
+	if _, ok := rows[0]["big"].(string); !ok {
+		t.Errorf("BIGINT decoded as %T, want string", rows[0]["big"])
+	}
+}
+
+func TestQueryReportsErrors(t *testing.T) {
+	_, err := Query("SELECT * FROM no_such_table")
+	if err == nil || !strings.Contains(err.Error(), "no_such_table") {
+		t.Errorf("Query of a missing table: %v, want DuckDB's message naming it", err)
+	}
+	_, err = Query(fmt.Sprintf("SELECT * FROM read_json('%s/*.json.gz')", t.TempDir()))
+	if err == nil || !strings.Contains(err.Error(), "No files found") {
+		t.Errorf("Query of an empty glob: %v, want DuckDB's No files found", err)
+	}
+}
+
+func TestQueryOutsideRepository(t *testing.T) {
+	t.Chdir(t.TempDir())
+	if _, err := Query("SELECT 1"); err == nil || !strings.Contains(err.Error(), "go.mod") {
+		t.Errorf("Query outside the repository: %v, want an error about go.mod", err)
 	}
 }
