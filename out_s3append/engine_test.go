@@ -354,3 +354,47 @@ func TestRejectedCompletionIsRedone(t *testing.T) {
 	}
 	exactlyOnce(t, landed(t, s3, ""), 60000)
 }
+
+// total_file_size completes an object once its uploaded size reaches it,
+// and the next records open a new object.
+func TestTotalFileSizeCompletesObjects(t *testing.T) {
+	s3 := s3api.NewMemory()
+	in, _ := startInstance(t, testConfig(t, t.TempDir(), map[string]string{
+		"compression": "none", "total_file_size": "10M", "upload_chunk_size": "5M"}), s3)
+	for i := 0; i < 30; i++ { // ~18 MB of JSON
+		if r := in.Flush("app", chunk(i*2000, 2000, t0, time.Millisecond, 250)); r != OK {
+			t.Fatal(r)
+		}
+	}
+	in.Close()
+	got := landed(t, s3, "")
+	if len(got) < 2 {
+		t.Fatalf("%d objects for ~18 MB with total_file_size 10M", len(got))
+	}
+	objs, _ := s3.ListObjects(context.Background(), "")
+	for _, o := range objs {
+		if o.Size > 10<<20+6<<20 {
+			t.Fatalf("object %s is %d bytes, far past total_file_size", o.Key, o.Size)
+		}
+	}
+	exactlyOnce(t, got, 60000)
+}
+
+// At the part limit an object is completed and a new one opened.
+func TestPartLimitCompletesObjects(t *testing.T) {
+	maxParts = 3
+	defer func() { maxParts = 10000 }()
+	s3 := s3api.NewMemory()
+	in, _ := startInstance(t, testConfig(t, t.TempDir(), map[string]string{"compression": "none", "total_file_size": "1G"}), s3)
+	for i := 0; i < 40; i++ { // ~24 MB: more than one object of 3 parts
+		if r := in.Flush("app", chunk(i*2000, 2000, t0, time.Millisecond, 250)); r != OK {
+			t.Fatal(r)
+		}
+	}
+	in.Close()
+	got := landed(t, s3, "")
+	if len(got) < 2 {
+		t.Fatalf("%d objects: the part limit did not complete an object", len(got))
+	}
+	exactlyOnce(t, got, 80000)
+}

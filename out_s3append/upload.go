@@ -13,7 +13,7 @@ import (
 )
 
 // maxParts is S3's limit on parts per multipart upload.
-const maxParts = 10000
+var maxParts = 10000 // a variable so tests can lower it
 
 // worker takes objects from the queue and moves their data to S3.
 func (in *Instance) worker() {

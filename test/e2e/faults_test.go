@@ -126,11 +126,7 @@ func TestStoreLimitRetries(t *testing.T) {
 	for i := int64(0); i < 16; i++ {
 		entries = append(entries, entry{tag: "app", first: i * 500, n: 500, step: time.Millisecond})
 	}
-	code, log, acks := runHost(t, dir, cfg, entries)
-	if code != 0 {
-		t.Fatalf("host exit %d\n%s", code, log)
-	}
-	allOK(t, acks, 1, len(entries), log)
+	acks, log := runOK(t, dir, cfg, entries, 1)
 	retries := 0
 	for _, n := range feed.Retries(acks) {
 		retries += n

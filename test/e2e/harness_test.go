@@ -144,6 +144,18 @@ func runHost(t *testing.T, dir, config string, entries []entry) (int, string, []
 	return code, stderr.String(), acks
 }
 
+// runOK runs flbhost to its end and checks that it exited cleanly and
+// that every entry was acknowledged by each of the instances.
+func runOK(t *testing.T, dir, config string, entries []entry, instances int) ([]feed.Ack, string) {
+	t.Helper()
+	code, log, acks := runHost(t, dir, config, entries)
+	if code != 0 {
+		t.Fatalf("host exit %d\n%s", code, log)
+	}
+	allOK(t, acks, instances, len(entries), log)
+	return acks, log
+}
+
 // allOK checks that every entry of every instance was acknowledged.
 func allOK(t *testing.T, acks []feed.Ack, instances, entries int, log string) {
 	t.Helper()

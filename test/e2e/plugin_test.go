@@ -26,11 +26,7 @@ func TestChunksToObjects(t *testing.T) {
 		"bucket":        bucket,
 		"s3_key_format": "/e2e/$TAG[1]/%Y/%m/%d/%H/$UUID.json.gz",
 	}})
-	code, log, acks := runHost(t, dir, cfg, entries)
-	if code != 0 {
-		t.Fatalf("host exit %d\n%s", code, log)
-	}
-	allOK(t, acks, 1, len(entries), log)
+	runOK(t, dir, cfg, entries, 1)
 	down := filepath.Join(dir, "down")
 	keys := download(t, store, down)
 	keyRe := regexp.MustCompile(`^e2e/(web|db)/2026/11/22/(\d\d)/[0-9a-f-]{36}\.json\.gz$`)
@@ -131,11 +127,7 @@ func TestCompressions(t *testing.T) {
 				entries = append(entries, entry{tag: "app", first: i * 300, n: 300, step: time.Second})
 			}
 			cfg := writeConfig(t, dir, output{match: "*", opts: map[string]string{"bucket": bucket, "compression": c.name}})
-			code, log, acks := runHost(t, dir, cfg, entries)
-			if code != 0 {
-				t.Fatalf("host exit %d\n%s", code, log)
-			}
-			allOK(t, acks, 1, len(entries), log)
+			runOK(t, dir, cfg, entries, 1)
 			down := filepath.Join(dir, "down")
 			for _, k := range download(t, store, down) {
 				if !strings.HasPrefix(k, "fluent-bit-logs/app/2026/11/22/") || !strings.HasSuffix(k, c.ext) {
@@ -160,11 +152,7 @@ func TestMultipartObject(t *testing.T) {
 		"bucket": bucket, "compression": "none", "upload_chunk_size": "5M",
 		"s3_key_format": "/big/%Y/%m/%d/$UUID.json",
 	}})
-	code, log, acks := runHost(t, dir, cfg, entries)
-	if code != 0 {
-		t.Fatalf("host exit %d\n%s", code, log)
-	}
-	allOK(t, acks, 1, len(entries), log)
+	runOK(t, dir, cfg, entries, 1)
 	down := filepath.Join(dir, "down")
 	keys := download(t, store, down)
 	if len(keys) != 1 {
