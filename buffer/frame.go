@@ -25,6 +25,10 @@ const (
 	// KindEvents: the rest of the payload is Fluent Bit msgpack events, exactly
 	// as they arrived in the chunk.
 	KindEvents byte = 1
+	// KindHeader: the first frame of a segment, a JSON copy of the object's
+	// manifest as created (key, route, encoding), so a segment whose
+	// manifest is lost can still be finished under its key.
+	KindHeader byte = 2
 )
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)

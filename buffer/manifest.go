@@ -1,9 +1,13 @@
 package buffer
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"hash/crc32"
 	"os"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -43,13 +47,26 @@ type PartRecord struct {
 
 const manifestVersion = 1
 
+// A manifest file is the manifest's JSON followed by a line
+// "crc32c <8 hex digits>\n" over the JSON, so a flipped byte that still
+// parses is caught too.
+const manifestCRCPrefix = "crc32c "
+
 func readManifest(path string) (Manifest, error) {
 	var m Manifest
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return m, err
 	}
-	if err := json.Unmarshal(b, &m); err != nil {
+	i := bytes.LastIndex(b, []byte("\n"+manifestCRCPrefix))
+	if i < 0 {
+		return m, fmt.Errorf("manifest %s: no checksum line", path)
+	}
+	body, trailer := b[:i+1], strings.TrimSpace(string(b[i+1+len(manifestCRCPrefix):]))
+	if want, err := strconv.ParseUint(trailer, 16, 32); err != nil || uint32(want) != crc32.Checksum(body, castagnoli) {
+		return m, fmt.Errorf("manifest %s: checksum mismatch", path)
+	}
+	if err := json.Unmarshal(body, &m); err != nil {
 		return m, fmt.Errorf("manifest %s: %w", path, err)
 	}
 	if m.Version != manifestVersion {
@@ -67,5 +84,7 @@ func writeManifest(path string, m Manifest) error {
 	if err != nil {
 		return err
 	}
-	return WriteFileAtomic(path, append(b, '\n'))
+	b = append(b, '\n')
+	b = fmt.Appendf(b, "%s%08x\n", manifestCRCPrefix, crc32.Checksum(b, castagnoli))
+	return WriteFileAtomic(path, b)
 }

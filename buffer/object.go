@@ -23,6 +23,7 @@ type Object struct {
 	seg       *segment
 	manifest  Manifest
 	committed atomic.Int64
+	dataStart int64 // end of the header frame: where record frames begin
 	scratch   []byte
 }
 
@@ -62,8 +63,8 @@ func (o *Object) CommitLocked() { o.committed.Store(o.seg.size) }
 // Committed is the end of the acknowledged frames.
 func (o *Object) Committed() int64 { return o.committed.Load() }
 
-// DataStart is the offset of the first frame.
-func (o *Object) DataStart() int64 { return int64(len(segmentMagic)) }
+// DataStart is the offset of the first record frame.
+func (o *Object) DataStart() int64 { return o.dataStart }
 
 // Frames reads the frames between two offsets (frame boundaries).
 func (o *Object) Frames(from, to int64) *Frames {
@@ -124,7 +125,7 @@ func (o *Object) SaveManifest(m Manifest) error {
 func (o *Object) Remove() error {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	size := o.seg.size - int64(len(segmentMagic))
+	size := o.seg.size - o.dataStart
 	o.seg.f.Close()
 	// Rename first so a crash half-way through RemoveAll leaves a dot
 	// directory that recovery deletes, never a partial object.

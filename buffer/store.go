@@ -1,6 +1,7 @@
 package buffer
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -120,18 +121,57 @@ func (s *Store) quarantine(id string) error {
 
 func (s *Store) openObject(id string) (*Object, *Cut, error) {
 	dir := filepath.Join(s.dir, "objects", id)
-	m, err := readManifest(filepath.Join(dir, "manifest.json"))
-	if err != nil {
-		return nil, nil, err
-	}
 	seg, cut, err := openSegment(filepath.Join(dir, "data.seg"))
 	if err != nil {
 		return nil, nil, err
 	}
-	o := &Object{ID: id, dir: dir, store: s, seg: seg, manifest: m}
+	header, dataStart := readHeader(seg)
+	m, err := readManifest(filepath.Join(dir, "manifest.json"))
+	if err != nil {
+		if header == nil {
+			seg.f.Close()
+			return nil, nil, err
+		}
+		// The segment's header frame holds the manifest as created: the
+		// object keeps its key; only upload progress is lost, and the
+		// upload is redone from the frames.
+		m = *header
+		if werr := writeManifest(filepath.Join(dir, "manifest.json"), m); werr != nil {
+			seg.f.Close()
+			return nil, nil, werr
+		}
+		cut = mergeCut(cut, &Cut{Path: filepath.Join(dir, "manifest.json"), Reason: fmt.Sprintf("manifest rebuilt from the segment header (%v)", err)})
+	}
+	o := &Object{ID: id, dir: dir, store: s, seg: seg, manifest: m, dataStart: dataStart}
 	o.committed.Store(seg.size)
-	s.used.Add(seg.size - int64(len(segmentMagic)))
+	s.used.Add(seg.size - dataStart)
 	return o, cut, nil
+}
+
+// mergeCut reports a rebuilt manifest alongside a cut of the same object.
+func mergeCut(a, b *Cut) *Cut {
+	if a == nil {
+		return b
+	}
+	a.Reason += "; " + b.Reason
+	return a
+}
+
+// readHeader returns the manifest copy in the segment's first frame and
+// where the data frames start (just past the magic when there is none).
+func readHeader(seg *segment) (*Manifest, int64) {
+	start := int64(len(segmentMagic))
+	fr := newFrameReader(seg.f, start, seg.size)
+	kind, data, err := fr.next()
+	if err != nil || kind != KindHeader {
+		return nil, start
+	}
+	var m Manifest
+	if json.Unmarshal(data, &m) != nil || m.Key == "" {
+		return nil, fr.off
+	}
+	m.Version = manifestVersion
+	return &m, fr.off
 }
 
 // Create makes a new, empty object described by m. The object's directory
@@ -158,6 +198,12 @@ func (s *Store) CreateWithID(id string, m Manifest) (*Object, error) {
 	}
 	seg, err := createSegment(filepath.Join(tmp, "data.seg"))
 	if err == nil {
+		var hdr []byte
+		if hdr, err = json.Marshal(m); err == nil {
+			err = seg.append(appendFrame(nil, KindHeader, hdr))
+		}
+	}
+	if err == nil {
 		err = seg.f.Sync()
 	}
 	if err == nil {
@@ -181,7 +227,7 @@ func (s *Store) CreateWithID(id string, m Manifest) (*Object, error) {
 		return nil, err
 	}
 	m.Version = manifestVersion
-	o := &Object{ID: id, dir: dir, store: s, seg: seg, manifest: m}
+	o := &Object{ID: id, dir: dir, store: s, seg: seg, manifest: m, dataStart: seg.size}
 	o.committed.Store(seg.size)
 	return o, nil
 }

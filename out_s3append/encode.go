@@ -55,11 +55,14 @@ func (pe *partEncoder) encode(o *buffer.Object, from, to, target int64) (encodeR
 	pe.lines = pe.lines[:0]
 	frames := o.Frames(from, to)
 	for frames.Next() {
-		if frames.Kind != buffer.KindEvents {
+		switch frames.Kind {
+		case buffer.KindEvents:
+			if err := pe.encodeEvents(frames.Data, &res); err != nil {
+				return res, err
+			}
+		case buffer.KindHeader:
+		default:
 			return res, fmt.Errorf("frame of unknown kind %d at offset %d", frames.Kind, res.end)
-		}
-		if err := pe.encodeEvents(frames.Data, &res); err != nil {
-			return res, err
 		}
 		res.raw += frames.Offset() - res.end
 		res.end = frames.Offset()

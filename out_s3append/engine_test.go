@@ -258,7 +258,7 @@ func TestUploadTimeoutCompletesWithoutExit(t *testing.T) {
 	}
 }
 
-func TestStaleUploadIsAbortedAtStart(t *testing.T) {
+func TestUnfinishedUploadIsResumedAtStart(t *testing.T) {
 	dir := t.TempDir()
 	s3 := s3api.NewMemory()
 	cfg := testConfig(t, dir, map[string]string{"compression": "none", "shutdown_timeout": "0s"})
@@ -280,12 +280,55 @@ func TestStaleUploadIsAbortedAtStart(t *testing.T) {
 	if len(ups) == 0 {
 		t.Fatal("test setup: no multipart upload in progress")
 	}
+	partsBefore := in.Stats().PartsUploaded.Load()
 	s3.SetFault(nil)
-	in2, _ := startInstance(t, testConfig(t, dir, map[string]string{"compression": "none"}), s3)
+	in2, logs := startInstance(t, testConfig(t, dir, map[string]string{"compression": "none"}), s3)
 	in2.Close()
 	ups, _ = s3.ListMultipartUploads(context.Background(), "")
 	if len(ups) != 0 {
 		t.Fatalf("%d uploads left after restart", len(ups))
+	}
+	if !strings.Contains(logs.String(), "resuming multipart upload") {
+		t.Fatalf("upload not resumed:\n%s", logs.String())
+	}
+	// ~18 MB is 3 or 4 parts of 5 MiB: the parts of the first run are kept.
+	if after := in2.Stats().PartsUploaded.Load(); partsBefore+after > 4 {
+		t.Fatalf("first run uploaded %d parts, the second %d more: parts were redone", partsBefore, after)
+	}
+	exactlyOnce(t, landed(t, s3, ""), 60000)
+}
+
+// An upload whose CreateMultipartUpload reply was lost is an orphan the
+// plugin cannot know by ID; it is found by the object's key and aborted.
+func TestOrphanedUploadIsAborted(t *testing.T) {
+	s3 := s3api.NewMemory()
+	lost := false
+	var mu sync.Mutex
+	s3.SetFaultAfter(func(op, key string) error {
+		mu.Lock()
+		defer mu.Unlock()
+		if op == s3api.OpCreateMultipartUpload && !lost {
+			lost = true
+			return &smithy.GenericAPIError{Code: "InternalError"}
+		}
+		return nil
+	})
+	backoffBase[s3api.Retryable] = time.Millisecond
+	defer func() { backoffBase[s3api.Retryable] = 200 * time.Millisecond }()
+	in, logs := startInstance(t, testConfig(t, t.TempDir(), map[string]string{"compression": "none"}), s3)
+	for i := 0; i < 30; i++ {
+		in.Flush("app", chunk(i*2000, 2000, t0, time.Millisecond, 250))
+	}
+	in.Close()
+	if !lost {
+		t.Fatal("test setup: no reply was lost")
+	}
+	ups, _ := s3.ListMultipartUploads(context.Background(), "")
+	if len(ups) != 0 {
+		t.Fatalf("%d uploads left open\n%s", len(ups), logs.String())
+	}
+	if !strings.Contains(logs.String(), "aborted orphaned multipart upload") {
+		t.Fatalf("orphan abort not logged:\n%s", logs.String())
 	}
 	exactlyOnce(t, landed(t, s3, ""), 60000)
 }

@@ -152,14 +152,19 @@ func initialRatio(c format.Compression) float64 {
 // finished under the key recorded in its manifest.
 func (in *Instance) adopt(rec *buffer.Recovery) {
 	for _, c := range rec.Cuts {
-		in.log.Warnf("buffer recovery: cut %d bytes of a torn or corrupt tail at offset %d of %s (%s)", c.Bytes, c.Offset, c.Path, c.Reason)
+		if c.Bytes > 0 {
+			in.log.Warnf("buffer recovery: cut %d bytes of a torn or corrupt tail at offset %d of %s (%s)", c.Bytes, c.Offset, c.Path, c.Reason)
+		} else {
+			in.log.Warnf("buffer recovery: %s: %s", c.Path, c.Reason)
+		}
 	}
 	for _, q := range rec.Quarantined {
 		in.log.Errorf("buffer recovery: damaged object moved to quarantine: %s", q)
 	}
 	for _, b := range rec.Objects {
 		m := b.Manifest()
-		o := &object{buf: b, route: m.Route, key: m.Key, tag: m.Tag, created: m.Created, staleUpload: m.UploadID}
+		o := &object{buf: b, route: m.Route, key: m.Key, tag: m.Tag, created: m.Created,
+			uploadID: m.UploadID, parts: m.Parts, resume: m.UploadID != ""}
 		o.encodedOff.Store(b.DataStart())
 		o.sealed.Store(true)
 		in.all[o] = struct{}{}

@@ -31,9 +31,10 @@ type object struct {
 	// uploaded the bytes they hold; flushes read both, so they are atomic.
 	encodedOff atomic.Int64
 	uploaded   atomic.Int64
-	// staleUpload is an upload found in the manifest at start that must be
-	// aborted before the object is redone.
-	staleUpload string
+	// resume is set for an object recovered at start with a multipart
+	// upload in its manifest: its parts are checked against ListParts
+	// before the upload goes on.
+	resume bool
 }
 
 // pending is the buffered, acknowledged data not yet in an uploaded part.

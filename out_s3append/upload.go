@@ -3,6 +3,7 @@ package out_s3append
 import (
 	"context"
 	"errors"
+	"strings"
 	"time"
 
 	"fmt"
@@ -42,8 +43,10 @@ func (in *Instance) worker() {
 // advance uploads what o has ready: whole parts while it is open, and
 // everything, then the completion, once it is sealed.
 func (in *Instance) advance(o *object, pe *partEncoder) error {
-	if o.staleUpload != "" {
-		in.abortStale(o)
+	if o.resume {
+		if err := in.resumeUpload(o); err != nil {
+			return err
+		}
 	}
 	for in.ctx.Err() == nil {
 		sealed := o.sealed.Load()
@@ -172,6 +175,7 @@ func (in *Instance) finish(o *object) error {
 			return err
 		}
 	}
+	in.abortOrphans(o)
 	if err := o.buf.Remove(); err != nil {
 		return fmt.Errorf("removing the uploaded object from the buffer: %w", err)
 	}
@@ -184,6 +188,32 @@ func (in *Instance) finish(o *object) error {
 	default:
 	}
 	return nil
+}
+
+// abortOrphans aborts multipart uploads of o's key other than the one just
+// completed: uploads started by a CreateMultipartUpload whose reply was
+// lost, or by an earlier run that crashed before recording the upload ID.
+// The key is unique to the object (it holds the object's ID or index), so
+// these uploads are certainly this plugin's own; listing by exact key
+// never touches uploads of other nodes writing under the same prefix.
+func (in *Instance) abortOrphans(o *object) {
+	ctx, cancel := context.WithTimeout(in.ctx, 30*time.Second)
+	defer cancel()
+	ups, err := in.s3.ListMultipartUploads(ctx, o.key)
+	if err != nil {
+		in.log.Limitedf("warn", "orphans", "object %s: listing its multipart uploads failed, leftovers stay until a bucket lifecycle rule removes them: %v", o.key, err)
+		return
+	}
+	for _, u := range ups {
+		if u.Key != o.key || u.UploadID == o.uploadID {
+			continue
+		}
+		if err := in.s3.AbortMultipartUpload(ctx, u.Key, u.UploadID); err != nil && !s3api.IsNoSuchUpload(err) {
+			in.log.Warnf("object %s: aborting orphaned multipart upload %s failed: %v", o.key, u.UploadID, err)
+			continue
+		}
+		in.log.Infof("object %s: aborted orphaned multipart upload %s", o.key, u.UploadID)
+	}
 }
 
 // uploadRejected says whether S3 refused to complete an upload for good:
@@ -235,26 +265,49 @@ func (in *Instance) restartUpload(o *object, cause error) {
 	}
 }
 
-// abortStale aborts the multipart upload a previous run left in the
-// manifest; the object is then uploaded again from its buffer under the
-// same key.
-func (in *Instance) abortStale(o *object) {
-	id := o.staleUpload
-	err := in.s3Call(o, "AbortMultipartUpload", func(ctx context.Context) error {
-		err := in.s3.AbortMultipartUpload(ctx, o.key, id)
+// resumeUpload continues a multipart upload recorded by an earlier run.
+// The parts S3 still holds (ListParts) with the ETag and size the manifest
+// recorded are kept, in order from part 1; the object goes on from the end
+// of the last kept part. An upload S3 no longer knows is redone from the
+// buffer under the same key.
+func (in *Instance) resumeUpload(o *object) error {
+	var listed []s3api.Part
+	err := in.s3Call(o, "ListParts", func(ctx context.Context) (err error) {
+		listed, err = in.s3.ListParts(ctx, o.key, o.uploadID)
 		if s3api.IsNoSuchUpload(err) {
-			return nil
+			listed, err = nil, nil
+			o.uploadID = ""
 		}
 		return err
 	})
 	if err != nil {
-		return
+		return err
 	}
-	in.log.Infof("object %s: aborted multipart upload %s left by an earlier run; uploading again from the buffer", o.key, id)
-	o.staleUpload = ""
-	if err := in.saveProgress(o); err != nil {
-		in.log.Errorf("object %s: saving its manifest: %v", o.key, err)
+	o.resume = false
+	if o.uploadID == "" {
+		in.log.Infof("object %s: the multipart upload of an earlier run is gone; uploading the object again from the buffer", o.key)
+		o.parts = nil
+		return in.saveProgress(o)
 	}
+	have := make(map[int32]s3api.Part, len(listed))
+	for _, p := range listed {
+		have[p.Number] = p
+	}
+	next, kept := o.buf.DataStart(), 0
+	var size int64
+	for i, p := range o.parts {
+		l, ok := have[p.Number]
+		if !ok || p.Number != int32(i+1) || p.Start != next || p.End > o.buf.Committed() ||
+			strings.Trim(l.ETag, `"`) != strings.Trim(p.ETag, `"`) || (l.Size != 0 && l.Size != p.Size) {
+			break
+		}
+		next, kept, size = p.End, i+1, size+p.Size
+	}
+	o.parts = o.parts[:kept]
+	o.encodedOff.Store(next)
+	o.uploaded.Store(size)
+	in.log.Infof("object %s: resuming multipart upload %s of an earlier run with %d of its parts", o.key, o.uploadID, kept)
+	return in.saveProgress(o)
 }
 
 // saveProgress writes the upload's state to the object's manifest, so a
@@ -263,9 +316,6 @@ func (in *Instance) saveProgress(o *object) error {
 	m := o.buf.Manifest()
 	m.Sealed = o.sealed.Load()
 	m.UploadID = o.uploadID
-	if m.UploadID == "" {
-		m.UploadID = o.staleUpload
-	}
 	m.Parts = append(m.Parts[:0], o.parts...)
 	return o.buf.SaveManifest(m)
 }
