@@ -25,6 +25,7 @@ type Object struct {
 	committed atomic.Int64
 	dataStart int64 // end of the header frame: where record frames begin
 	scratch   []byte
+	closed    bool // the segment file is closed (object closed, removed or failed)
 }
 
 func (o *Object) Lock()   { o.mu.Lock() }
@@ -45,6 +46,17 @@ func (o *Object) AppendLocked(kind byte, data []byte) error {
 
 // SyncLocked fsyncs the segment.
 func (o *Object) SyncLocked() error { return o.seg.f.Sync() }
+
+// Sync fsyncs the segment unless the object was closed or removed
+// meanwhile (then there is nothing left to make durable).
+func (o *Object) Sync() error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.closed {
+		return nil
+	}
+	return o.seg.f.Sync()
+}
 
 // RollbackLocked cuts the segment back to size after a failed flush and
 // returns the space to the store.
@@ -127,6 +139,7 @@ func (o *Object) Remove() error {
 	defer o.mu.Unlock()
 	size := o.seg.size - o.dataStart
 	o.seg.f.Close()
+	o.closed = true
 	// Rename first so a crash half-way through RemoveAll leaves a dot
 	// directory that recovery deletes, never a partial object.
 	gone := filepath.Join(filepath.Dir(o.dir), "."+o.ID+".removed")
@@ -144,5 +157,35 @@ func (o *Object) Remove() error {
 func (o *Object) Close() error {
 	o.mu.Lock()
 	defer o.mu.Unlock()
+	if o.closed {
+		return nil
+	}
+	o.closed = true
 	return o.seg.f.Close()
+}
+
+// Fail moves the object out of the buffer into failed/, where it is kept
+// for a person to look at but no longer uploaded or counted against the
+// store's limit. It returns the new location.
+func (o *Object) Fail() (string, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	size := o.seg.size - o.dataStart
+	if !o.closed {
+		o.seg.f.Close()
+		o.closed = true
+	}
+	failed := filepath.Join(o.store.dir, "failed")
+	if err := os.MkdirAll(failed, 0o700); err != nil {
+		return "", err
+	}
+	dst := filepath.Join(failed, o.ID)
+	if err := os.Rename(o.dir, dst); err != nil {
+		return "", err
+	}
+	if err := syncDir(filepath.Dir(o.dir)); err != nil {
+		return "", err
+	}
+	o.store.Release(size)
+	return dst, nil
 }

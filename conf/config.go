@@ -47,7 +47,7 @@ type SyncPolicy string
 const (
 	SyncAlways SyncPolicy = "always" // before each flush is acknowledged
 	SyncNone   SyncPolicy = "none"   // left to the operating system
-	// SyncInterval is reserved for a later version and refused for now.
+	// SyncInterval fsyncs every sync_interval.
 	SyncInterval SyncPolicy = "interval"
 )
 
@@ -77,10 +77,15 @@ type Config struct {
 	ContentType    string // "" lets the engine derive it from format and compression
 	StorageClass   string // "" for the bucket's default
 
-	Checksum        ChecksumMode
-	Sync            SyncPolicy
-	UploadWorkers   int
-	ShutdownTimeout time.Duration
+	Checksum     ChecksumMode
+	Sync         SyncPolicy
+	SyncInterval time.Duration
+	// UploadRetryLimit is the number of failed attempts of one S3 call
+	// after which an object is given up; 0 means no limit.
+	UploadRetryLimit int
+	DeadLetterPrefix string
+	UploadWorkers    int
+	ShutdownTimeout  time.Duration
 
 	// Raw holds the options the user set, by lower-case option name, with
 	// the values as written (surrounding spaces trimmed).

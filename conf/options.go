@@ -187,9 +187,44 @@ var specs = []optionSpec{
 	},
 	{
 		Option: Option{Name: "sync", Default: "always", FluentBitS3: "-",
-			Description: "always fsyncs the buffer before a flush is acknowledged, so acknowledged records survive power loss; none leaves it to the operating system (faster, survives only a crash of Fluent Bit)."},
+			Description: "always fsyncs the buffer before a flush is acknowledged, so acknowledged records survive power loss; interval fsyncs every sync_interval, so up to that much acknowledged data is at risk on power loss (none on a crash of Fluent Bit alone); none leaves it to the operating system."},
 		apply: func(c *Config, v string) error { c.Sync = SyncPolicy(strings.ToLower(v)); return nil },
 		show:  func(c *Config) string { return string(c.Sync) },
+	},
+	{
+		Option: Option{Name: "sync_interval", Default: "1s", FluentBitS3: "-",
+			Description: "With sync interval: how often buffered records are fsynced, and so how much acknowledged data a power loss can take."},
+		apply: func(c *Config, v string) (err error) { c.SyncInterval, err = parseDuration(v); return err },
+		show:  func(c *Config) string { return formatDuration(c.SyncInterval) },
+	},
+	{
+		Option: Option{Name: "upload_retry_limit", Default: "no_limits", FluentBitS3: "-",
+			Description: "Failed attempts of one S3 call after which an object is given up: its buffer moves to failed/ under the store directory (kept, not uploaded, not counted in store_dir_limit_size) and a log line says where. no_limits (the default) retries for ever with capped backoff. Fluent Bit keeps Retry_Limit for itself, so this option has a name of its own."},
+		apply: func(c *Config, v string) error {
+			switch strings.ToLower(v) {
+			case "no_limits", "false", "off", "unlimited":
+				c.UploadRetryLimit = 0
+				return nil
+			}
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				return errNotWholeNumber
+			}
+			c.UploadRetryLimit = n
+			return nil
+		},
+		show: func(c *Config) string {
+			if c.UploadRetryLimit == 0 {
+				return "no_limits"
+			}
+			return strconv.Itoa(c.UploadRetryLimit)
+		},
+	},
+	{
+		Option: Option{Name: "dead_letter_prefix", Default: "s3append-dead-letter/", FluentBitS3: "-",
+			Description: "Key prefix of dead-letter objects: records that cannot be read or encoded (not a map, no log_key field, a malformed chunk's rest) are written there as JSON lines with the tag, the reason and the raw bytes, never dropped."},
+		apply: func(c *Config, v string) error { c.DeadLetterPrefix = v; return nil },
+		show:  func(c *Config) string { return c.DeadLetterPrefix },
 	},
 	{
 		Option: Option{Name: "upload_workers", Default: "2", FluentBitS3: "-",

@@ -62,6 +62,9 @@ var samples = map[string]string{
 	"storage_class":                "STANDARD_IA",
 	"checksum":                     "when_required",
 	"sync":                         "none",
+	"sync_interval":                "250ms",
+	"upload_retry_limit":           "7",
+	"dead_letter_prefix":           "dlq/",
 	"upload_workers":               "8",
 	"shutdown_timeout":             "2s",
 }

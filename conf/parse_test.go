@@ -63,6 +63,8 @@ func TestParseDefaults(t *testing.T) {
 		Sync:                     SyncAlways,
 		UploadWorkers:            2,
 		ShutdownTimeout:          4 * time.Second,
+		SyncInterval:             time.Second,
+		DeadLetterPrefix:         "s3append-dead-letter/",
 		Raw:                      map[string]string{"bucket": "my-bucket"},
 	}
 	if !reflect.DeepEqual(c, want) {
@@ -120,6 +122,9 @@ func TestParseValidValues(t *testing.T) {
 		{"checksum", "when_required", func(c *Config) any { return c.Checksum }, ChecksumWhenRequired},
 		{"sync", "none", func(c *Config) any { return c.Sync }, SyncNone},
 		{"sync", "ALWAYS", func(c *Config) any { return c.Sync }, SyncAlways},
+		{"sync", "interval", func(c *Config) any { return c.Sync }, SyncInterval},
+		{"upload_retry_limit", "no_limits", func(c *Config) any { return c.UploadRetryLimit }, 0},
+		{"upload_retry_limit", "12", func(c *Config) any { return c.UploadRetryLimit }, 12},
 		{"upload_workers", "1", func(c *Config) any { return c.UploadWorkers }, 1},
 		{"upload_workers", "64", func(c *Config) any { return c.UploadWorkers }, 64},
 		{"shutdown_timeout", "0", func(c *Config) any { return c.ShutdownTimeout }, time.Duration(0)},
@@ -186,8 +191,8 @@ func TestParseInvalidValues(t *testing.T) {
 		{"content_type", "text/plain; charset", `content_type: "text/plain; charset" is not a media type (for example application/x-ndjson)`},
 		{"storage_class", "COLD", `storage_class: "COLD" is not one of STANDARD, REDUCED_REDUNDANCY, STANDARD_IA, ONEZONE_IA, INTELLIGENT_TIERING, GLACIER, DEEP_ARCHIVE, OUTPOSTS, GLACIER_IR, SNOW, EXPRESS_ONEZONE`},
 		{"checksum", "never", `checksum: "never" is not one of when_supported, when_required`},
-		{"sync", "interval", `sync: "interval" is reserved for a later version; use always or none`},
-		{"sync", "sometimes", `sync: "sometimes" is not one of always, none`},
+		{"sync", "sometimes", `sync: "sometimes" is not one of always, interval, none`},
+		{"upload_retry_limit", "many", `upload_retry_limit: "many" is not a whole number`},
 		{"upload_workers", "0", `upload_workers: "0" must be from 1 to 64`},
 		{"upload_workers", "65", `upload_workers: "65" must be from 1 to 64`},
 		{"upload_workers", "-2", `upload_workers: "-2" must be from 1 to 64`},
@@ -230,7 +235,7 @@ func TestParseReportsEveryProblemInTableOrder(t *testing.T) {
 		"format":            "parquet",
 		"s3_key_format":     "/logs/%Q",
 		"use_path_style":    "perhaps",
-		"sync":              "interval",
+		"sync":              "sometimes",
 	})
 	ps := problemsOf(t, err)
 	var got []string

@@ -183,13 +183,11 @@ func (c *Config) problems() []problem {
 	oneOf("checksum", string(c.Checksum), string(ChecksumWhenSupported), string(ChecksumWhenRequired))
 
 	switch c.Sync {
-	case SyncAlways, SyncNone:
+	case SyncAlways, SyncNone, SyncInterval:
 	case "":
 		missing("sync")
-	case SyncInterval:
-		bad("sync", "is reserved for a later version; use always or none")
 	default:
-		bad("sync", "is not one of always, none")
+		bad("sync", "is not one of always, interval, none")
 	}
 
 	if c.UploadWorkers < 1 || c.UploadWorkers > maxWorkers {
@@ -198,6 +196,17 @@ func (c *Config) problems() []problem {
 
 	if c.ShutdownTimeout < 0 {
 		bad("shutdown_timeout", "must not be negative")
+	}
+	if c.Sync == SyncInterval && c.SyncInterval <= 0 {
+		bad("sync_interval", "must be more than 0 with sync interval")
+	}
+	if c.UploadRetryLimit < 0 {
+		bad("upload_retry_limit", "must be a positive number of attempts, or no_limits")
+	}
+	if p := c.DeadLetterPrefix; p == "" {
+		missing("dead_letter_prefix")
+	} else if strings.HasPrefix(p, "/") || strings.Contains(p, "..") {
+		bad("dead_letter_prefix", "must be a key prefix such as s3append-dead-letter/, without a leading / or ..")
 	}
 	return ps
 }

@@ -37,6 +37,7 @@ func TestValidateZeroConfigReportsEveryProblem(t *testing.T) {
 		"json_date_format: must be set",
 		"checksum: must be set",
 		"sync: must be set",
+		"dead_letter_prefix: must be set",
 		`upload_workers: "0" must be from 1 to 64`,
 	}
 	if !reflect.DeepEqual(got, want) {

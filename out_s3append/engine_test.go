@@ -2,6 +2,7 @@ package out_s3append
 
 import (
 	"context"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -440,4 +441,57 @@ func TestPartLimitCompletesObjects(t *testing.T) {
 		t.Fatalf("%d objects: the part limit did not complete an object", len(got))
 	}
 	exactlyOnce(t, got, 80000)
+}
+
+// sync interval acknowledges without an fsync and fsyncs within
+// sync_interval.
+func TestSyncInterval(t *testing.T) {
+	s3 := s3api.NewMemory()
+	in, _ := startInstance(t, testConfig(t, t.TempDir(), map[string]string{"sync": "interval", "sync_interval": "100ms"}), s3)
+	if r := in.Flush("app", chunk(0, 100, t0, time.Millisecond, 10)); r != OK {
+		t.Fatal(r)
+	}
+	var o *object
+	in.mu.Lock()
+	for x := range in.all {
+		o = x
+	}
+	in.mu.Unlock()
+	if !o.dirty.Load() {
+		t.Fatal("flush under sync interval left nothing to fsync")
+	}
+	waitFor(t, "the interval fsync", 10*time.Second, func() bool { return !o.dirty.Load() })
+	in.Close()
+	exactlyOnce(t, landed(t, s3, ""), 100)
+}
+
+// Past upload_retry_limit failed attempts an object is given up: moved to
+// failed/ with its records, never deleted, and the instance goes on.
+func TestUploadRetryLimitMovesObjectToFailed(t *testing.T) {
+	dir := t.TempDir()
+	s3 := s3api.NewMemory()
+	s3.SetFault(func(op, key string) error {
+		if op == s3api.OpPutObject {
+			return &smithy.GenericAPIError{Code: "InternalError"}
+		}
+		return nil
+	})
+	backoffBase[s3api.Retryable] = time.Millisecond
+	defer func() { backoffBase[s3api.Retryable] = 200 * time.Millisecond }()
+	in, logs := startInstance(t, testConfig(t, dir, map[string]string{"upload_retry_limit": "3", "upload_timeout": "1s"}), s3)
+	if r := in.Flush("app", chunk(0, 100, t0, time.Millisecond, 10)); r != OK {
+		t.Fatal(r)
+	}
+	waitFor(t, "the object to be given up", 20*time.Second, func() bool { return in.Stats().ObjectsFailed.Load() == 1 })
+	in.Close()
+	failed, err := filepath.Glob(filepath.Join(dir, "logs", "failed", "*", "data.seg"))
+	if err != nil || len(failed) != 1 {
+		t.Fatalf("failed/ holds %v (%v)", failed, err)
+	}
+	if !strings.Contains(logs.String(), "given up") || !strings.Contains(logs.String(), "failed/") && !strings.Contains(logs.String(), "failed") {
+		t.Fatalf("no log line for the given-up object:\n%s", logs.String())
+	}
+	if in.store.Used() != 0 {
+		t.Fatalf("a failed object still counts %d bytes against the limit", in.store.Used())
+	}
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/s3append/s3append/buffer"
+	"github.com/s3append/s3append/conf"
 	"github.com/s3append/s3append/format"
 )
 
@@ -225,7 +226,13 @@ func (in *Instance) writeLocked(order []*group) error {
 			return fmt.Errorf("%s: %w", g.obj.key, err)
 		}
 	}
-	if in.cfg.Sync == "none" {
+	switch in.cfg.Sync {
+	case conf.SyncNone:
+		return nil
+	case conf.SyncInterval:
+		for _, g := range order {
+			g.obj.dirty.Store(true)
+		}
 		return nil
 	}
 	for _, g := range order {

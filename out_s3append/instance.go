@@ -63,6 +63,7 @@ type Stats struct {
 	ObjectsUploaded atomic.Int64
 	PartsUploaded   atomic.Int64
 	UploadErrors    atomic.Int64
+	ObjectsFailed   atomic.Int64
 }
 
 // New starts an instance: opens and recovers the buffer, then starts the
@@ -118,6 +119,10 @@ func New(name string, cfg *conf.Config, s3 s3api.Store, log *Logger) (*Instance,
 	}
 	in.wg.Add(1)
 	go in.ticker()
+	if cfg.Sync == conf.SyncInterval {
+		in.wg.Add(1)
+		go in.syncer()
+	}
 	return in, nil
 }
 
@@ -229,6 +234,42 @@ func (in *Instance) tick(now time.Time) {
 	}
 }
 
+// syncer fsyncs the objects written since its last round, every
+// sync_interval (sync interval): at most that much acknowledged data is at
+// risk on power loss.
+func (in *Instance) syncer() {
+	defer in.wg.Done()
+	t := time.NewTicker(in.cfg.SyncInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-in.ctx.Done():
+			return
+		case <-t.C:
+			in.syncDirty()
+		}
+	}
+}
+
+func (in *Instance) syncDirty() {
+	in.mu.Lock()
+	var dirty []*object
+	for o := range in.all {
+		if o.dirty.Load() {
+			dirty = append(dirty, o)
+		}
+	}
+	in.mu.Unlock()
+	for _, o := range dirty {
+		// Cleared before the fsync: a write after it marks it again.
+		o.dirty.Store(false)
+		if err := o.buf.Sync(); err != nil {
+			o.dirty.Store(true)
+			in.log.Limitedf("error", "sync", "fsync of %s failed: %v", o.key, err)
+		}
+	}
+}
+
 // sealObject stops o taking records and queues it to be finished.
 func (in *Instance) sealObject(o *object, why string) {
 	if !o.seal() {
@@ -316,6 +357,7 @@ wait:
 		}
 	}
 	aborts.Wait()
+	in.syncDirty()
 	for _, o := range left {
 		o.buf.Close()
 	}

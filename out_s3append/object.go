@@ -21,6 +21,8 @@ type object struct {
 	sealed atomic.Bool
 	// queued is set while the object waits in the upload queue.
 	queued atomic.Bool
+	// dirty is set when frames were written but not fsynced (sync interval).
+	dirty atomic.Bool
 
 	// work is held by the upload worker handling the object; the fields
 	// below belong to that worker.

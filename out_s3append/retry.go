@@ -2,6 +2,8 @@ package out_s3append
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"math/rand/v2"
 	"time"
 
@@ -46,9 +48,13 @@ func wait(ctx context.Context, d time.Duration) bool {
 	}
 }
 
-// retry runs op until it succeeds or ctx ends, backing off between tries and
-// logging failures (rate-limited) through onErr.
-func retry(ctx context.Context, op func(context.Context) error, onErr func(err error, class s3api.Class, attempt int)) error {
+// errGivenUp is returned by retry once upload_retry_limit attempts failed.
+var errGivenUp = errors.New("upload_retry_limit reached")
+
+// retry runs op until it succeeds, ctx ends or limit attempts failed
+// (limit 0: no limit), backing off between tries and logging failures
+// (rate-limited) through onErr.
+func retry(ctx context.Context, limit int, op func(context.Context) error, onErr func(err error, class s3api.Class, attempt int)) error {
 	var b backoff
 	for {
 		err := op(ctx)
@@ -60,6 +66,9 @@ func retry(ctx context.Context, op func(context.Context) error, onErr func(err e
 		}
 		class := s3api.Classify(err)
 		onErr(err, class, b.attempt+1)
+		if limit > 0 && b.attempt+1 >= limit {
+			return fmt.Errorf("%w after %d attempts: %v", errGivenUp, limit, err)
+		}
 		if !wait(ctx, b.next(class)) {
 			return ctx.Err()
 		}

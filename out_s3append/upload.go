@@ -32,10 +32,12 @@ func (in *Instance) worker() {
 			o.queued.Store(false)
 			o.work.Lock()
 			err := in.advance(o, pe)
-			o.work.Unlock()
-			if err != nil && in.ctx.Err() == nil {
+			if errors.Is(err, errGivenUp) {
+				in.giveUp(o, err)
+			} else if err != nil && in.ctx.Err() == nil {
 				in.log.Errorf("object %s (tag %q): %v", o.key, o.tag, err)
 			}
+			o.work.Unlock()
 		}
 	}
 }
@@ -190,6 +192,33 @@ func (in *Instance) finish(o *object) error {
 	return nil
 }
 
+// giveUp takes an object out of the upload flow once upload_retry_limit
+// attempts failed: its upload is aborted and its buffer moved to failed/,
+// kept on disk for a person to look at. Nothing is deleted.
+func (in *Instance) giveUp(o *object, cause error) {
+	o.seal()
+	if o.uploadID != "" {
+		in.abortUpload(o)
+	}
+	in.mu.Lock()
+	if in.open[o.route] == o {
+		delete(in.open, o.route)
+	}
+	delete(in.all, o)
+	in.mu.Unlock()
+	path, err := o.buf.Fail()
+	if err != nil {
+		in.log.Errorf("object %s (tag %q): %v; moving its buffer to failed/ also failed: %v", o.key, o.tag, cause, err)
+		return
+	}
+	in.stats.ObjectsFailed.Add(1)
+	in.log.Errorf("object %s (tag %q) given up: %v; its records are kept in %s and are not uploaded", o.key, o.tag, cause, path)
+	select {
+	case in.finished <- struct{}{}:
+	default:
+	}
+}
+
 // abortOrphans aborts multipart uploads of o's key other than the one just
 // completed: uploads started by a CreateMultipartUpload whose reply was
 // lost, or by an earlier run that crashed before recording the upload ID.
@@ -323,7 +352,7 @@ func (in *Instance) saveProgress(o *object) error {
 // s3Call runs one S3 operation with retries until it succeeds or the
 // instance shuts down. Buffered data is never given up on.
 func (in *Instance) s3Call(o *object, op string, call func(context.Context) error) error {
-	return retry(in.ctx, call, func(err error, class s3api.Class, attempt int) {
+	return retry(in.ctx, in.cfg.UploadRetryLimit, call, func(err error, class s3api.Class, attempt int) {
 		in.stats.UploadErrors.Add(1)
 		in.log.Limitedf("warn", op+":"+class.String(), "%s %s (tag %q) failed, %s error, attempt %d, retrying: %v", op, o.key, o.tag, class, attempt, err)
 	})
