@@ -29,6 +29,9 @@ const (
 	// manifest as created (key, route, encoding), so a segment whose
 	// manifest is lost can still be finished under its key.
 	KindHeader byte = 2
+	// KindDeadLetter: the rest of the payload is JSON lines describing
+	// records that could not be read or encoded, uploaded as they are.
+	KindDeadLetter byte = 3
 )
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/s3append/s3append/buffer"
 	"github.com/s3append/s3append/format"
@@ -19,8 +20,10 @@ type partEncoder struct {
 	comp   format.Compressor
 	out    bytes.Buffer
 	lines  []byte
+	dead   []byte // dead-letter lines for records that failed to encode
 	reader format.Reader
 	ev     format.Event
+	tag    string // of the object being encoded, for dead letters
 }
 
 // linesBatch is how many bytes of JSON lines go to the compressor at once.
@@ -43,6 +46,9 @@ type encodeResult struct {
 	records int
 	full    bool // stopped because the output reached the target
 	bad     []error
+	// dead holds a dead-letter line per record that failed to encode
+	// (aliasing the encoder's buffer, valid until the next pass).
+	dead []byte
 }
 
 // encode reads frames of o from `from` up to `to` and stops after the first
@@ -53,6 +59,7 @@ func (pe *partEncoder) encode(o *buffer.Object, from, to, target int64) (encodeR
 	pe.out.Reset()
 	pe.comp.Reset(&pe.out)
 	pe.lines = pe.lines[:0]
+	pe.dead = pe.dead[:0]
 	frames := o.Frames(from, to)
 	for frames.Next() {
 		switch frames.Kind {
@@ -60,6 +67,14 @@ func (pe *partEncoder) encode(o *buffer.Object, from, to, target int64) (encodeR
 			if err := pe.encodeEvents(frames.Data, &res); err != nil {
 				return res, err
 			}
+		case buffer.KindDeadLetter:
+			if err := pe.flushLines(); err != nil {
+				return res, err
+			}
+			if _, err := pe.comp.Write(frames.Data); err != nil {
+				return res, err
+			}
+			res.records += bytes.Count(frames.Data, []byte{'\n'})
 		case buffer.KindHeader:
 		default:
 			return res, fmt.Errorf("frame of unknown kind %d at offset %d", frames.Kind, res.end)
@@ -83,6 +98,7 @@ func (pe *partEncoder) encode(o *buffer.Object, from, to, target int64) (encodeR
 	if int64(pe.out.Len()) >= target {
 		res.full = true
 	}
+	res.dead = pe.dead
 	return res, nil
 }
 
@@ -107,6 +123,7 @@ func (pe *partEncoder) encodeEvents(data []byte, res *encodeResult) error {
 		if err != nil {
 			pe.lines = pe.lines[:before]
 			res.bad = append(res.bad, err)
+			pe.dead = appendDeadLetter(pe.dead, time.Now(), pe.tag, err.Error(), pe.ev.Raw)
 			continue
 		}
 		res.records++

@@ -1,7 +1,9 @@
 package out_s3append
 
 import (
+	"bytes"
 	"context"
+	"encoding/binary"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -11,6 +13,7 @@ import (
 	"github.com/aws/smithy-go"
 	"github.com/s3append/s3append/format"
 	"github.com/s3append/s3append/out_s3append/s3api"
+	"github.com/tinylib/msgp/msgp"
 )
 
 var t0 = time.Date(2026, 11, 22, 9, 59, 0, 0, time.UTC)
@@ -189,6 +192,47 @@ func TestMalformedChunkKeepsGoodRecords(t *testing.T) {
 	if !strings.Contains(logs.String(), `tag "app"`) || !strings.Contains(logs.String(), "offset") {
 		t.Fatalf("no log line naming the tag and offset:\n%s", logs.String())
 	}
+	dl := deadLetters(t, s3)
+	if len(dl) != 1 || dl[0].Tag != "app" || !bytes.Equal(dl[0].Raw, bad[len(good):]) || !strings.Contains(dl[0].Reason, "offset") {
+		t.Fatalf("dead letters %+v, want the chunk's unreadable rest", dl)
+	}
+}
+
+// Records that cannot be read (not a map) or encoded (no log_key field)
+// go to the dead-letter prefix with their raw bytes; the others land.
+func TestUnfitRecordsGoToDeadLetters(t *testing.T) {
+	s3 := s3api.NewMemory()
+	in, _ := startInstance(t, testConfig(t, t.TempDir(), map[string]string{"log_key": "log"}), s3)
+	var c []byte
+	c = format.AppendEvent(c, t0, nil, map[string]any{"log": "kept 1"})
+	c = format.AppendEvent(c, t0, nil, map[string]any{"msg": "no log key"})
+	c = append(c, notMapEvent()...)
+	c = format.AppendEvent(c, t0, nil, map[string]any{"log": "kept 2"})
+	if r := in.Flush("app", c); r != OK {
+		t.Fatal(r)
+	}
+	in.Close()
+	objs, _ := s3.ListObjects(context.Background(), "fluent-bit-logs/")
+	if len(objs) != 1 {
+		t.Fatalf("%d objects", len(objs))
+	}
+	body, meta, _ := s3.GetObject(context.Background(), objs[0].Key)
+	if got := string(bytes.Join(decodeLines(t, body, meta.ContentEncoding), []byte("|"))); got != "kept 1|kept 2" {
+		t.Fatalf("object lines %q", got)
+	}
+	dl := deadLetters(t, s3)
+	if len(dl) != 2 {
+		t.Fatalf("%d dead letters, want 2: %+v", len(dl), dl)
+	}
+	reasons := dl[0].Reason + " / " + dl[1].Reason
+	if !strings.Contains(reasons, "log_key") || !strings.Contains(reasons, "map") {
+		t.Fatalf("dead-letter reasons %q", reasons)
+	}
+	for _, d := range dl {
+		if len(d.Raw) == 0 || d.Tag != "app" {
+			t.Fatalf("dead letter without its raw record: %+v", d)
+		}
+	}
 }
 
 func TestThrottlingAndErrorsStillLandOnce(t *testing.T) {
@@ -335,6 +379,30 @@ func TestOrphanedUploadIsAborted(t *testing.T) {
 }
 
 var _ = format.AppendEvent
+
+// notMapEvent is [[EventTime, {}], "text"]: a well-framed event whose
+// record is not a map.
+func notMapEvent() []byte {
+	b := msgp.AppendArrayHeader(nil, 2)
+	b = msgp.AppendArrayHeader(b, 2)
+	b, err := msgp.AppendExtension(b, &eventTime{t0})
+	if err != nil {
+		panic(err)
+	}
+	b = msgp.AppendMapHeader(b, 0)
+	return msgp.AppendString(b, "a string, not a map")
+}
+
+type eventTime struct{ t time.Time }
+
+func (e *eventTime) ExtensionType() int8 { return 0 }
+func (e *eventTime) Len() int            { return 8 }
+func (e *eventTime) MarshalBinaryTo(b []byte) error {
+	binary.BigEndian.PutUint32(b[0:4], uint32(e.t.Unix()))
+	binary.BigEndian.PutUint32(b[4:8], uint32(e.t.Nanosecond()))
+	return nil
+}
+func (e *eventTime) UnmarshalBinary(b []byte) error { return nil }
 
 // An upload that cannot complete before shutdown_timeout is aborted at
 // exit, not abandoned; its records stay buffered and land after a restart.

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/s3append/s3append/buffer"
@@ -27,6 +28,7 @@ func (r Result) String() string { return [...]string{"OK", "RETRY", "ERROR"}[r] 
 
 // group is the records of one flush that go to one route.
 type group struct {
+	kind    byte // frame kind: events, or dead letters
 	route   string
 	data    []byte // the events, as they appeared in the chunk
 	records int
@@ -39,6 +41,7 @@ type flushScratch struct {
 	reader   format.Reader
 	ev       format.Event
 	groups   []group
+	dead     group // lines for records that cannot be read
 	byRoute  map[string]int
 	routeBuf []byte
 	// The last slot seen and its group: consecutive records of a chunk
@@ -56,6 +59,7 @@ func (fs *flushScratch) reset() {
 		fs.groups[i].records = 0
 	}
 	fs.groups = fs.groups[:0]
+	fs.dead.data, fs.dead.records, fs.dead.obj = fs.dead.data[:0], 0, nil
 	clear(fs.byRoute)
 	fs.lastGroup = -1
 }
@@ -68,11 +72,16 @@ func (in *Instance) Flush(tag string, chunk []byte) Result {
 	defer in.flushes.Put(fs)
 	fs.reset()
 	in.route(fs, tag, chunk)
-	if len(fs.groups) == 0 {
+	groups := fs.groups
+	if fs.dead.records > 0 {
+		fs.dead.kind, fs.dead.route = deadLetterKind, in.deadRoute(tag, time.Now())
+		groups = append(groups, fs.dead)
+	}
+	if len(groups) == 0 {
 		return OK
 	}
 	for attempt := 0; ; attempt++ {
-		res, err := in.appendGroups(tag, fs.groups)
+		res, err := in.appendGroups(tag, groups, false)
 		if !errors.Is(err, errSealedMeanwhile) || attempt == 100 {
 			return res
 		}
@@ -90,7 +99,13 @@ func (in *Instance) route(fs *flushScratch, tag string, chunk []byte) {
 			var de *format.DecodeError
 			if errors.As(err, &de) {
 				in.stats.RecordsRejected.Add(1)
-				in.log.Limitedf("warn", "decode:"+tag, "tag %q: chunk of %d bytes: %v", tag, len(chunk), err)
+				raw := chunk[de.Offset:]
+				if de.Skipped {
+					raw = fs.ev.Raw
+				}
+				fs.dead.data = appendDeadLetter(fs.dead.data, time.Now(), tag, de.Error(), raw)
+				fs.dead.records++
+				in.log.Limitedf("warn", "decode:"+tag, "tag %q: chunk of %d bytes: %v; sent to the dead-letter prefix %s", tag, len(chunk), err, in.cfg.DeadLetterPrefix)
 				if de.Skipped {
 					continue
 				}
@@ -121,6 +136,7 @@ func (fs *flushScratch) groupFor(in *Instance, tag string, sec int64) *group {
 			fs.groups = append(fs.groups, group{})
 		}
 		fs.groups[i].route = string(fs.routeBuf)
+		fs.groups[i].kind = buffer.KindEvents
 		fs.byRoute[fs.groups[i].route] = i
 	}
 	fs.lastSlot, fs.lastGroup = slot, i
@@ -135,6 +151,9 @@ func floorDiv(a, b int64) int64 {
 	return q
 }
 
+// deadLetterKind is the frame kind of dead-letter groups.
+const deadLetterKind = buffer.KindDeadLetter
+
 // errSealedMeanwhile: an object was sealed between lookup and append; the
 // flush starts over with fresh objects (nothing was written).
 var errSealedMeanwhile = errors.New("object sealed during flush")
@@ -142,9 +161,10 @@ var errSealedMeanwhile = errors.New("object sealed during flush")
 // appendGroups writes every group to its object. Either all groups are
 // written and synced, or none is: a failure rolls back what was written,
 // so a retried chunk never leaves duplicates.
-func (in *Instance) appendGroups(tag string, groups []group) (Result, error) {
+// force writes past store_dir_limit_size (dead letters of buffered records).
+func (in *Instance) appendGroups(tag string, groups []group, force bool) (Result, error) {
 	for i := range groups {
-		o, err := in.openObject(tag, groups[i].route)
+		o, err := in.openObject(tag, groups[i].route, force)
 		if err != nil {
 			in.log.Limitedf("error", "create", "tag %q: cannot open a buffer object in %s: %v", tag, in.store.Dir(), err)
 			return Retry, err
@@ -157,7 +177,7 @@ func (in *Instance) appendGroups(tag string, groups []group) (Result, error) {
 		order[i] = &groups[i]
 	}
 	sort.Slice(order, func(a, b int) bool { return order[a].obj.buf.ID < order[b].obj.buf.ID })
-	if res, err := in.commitGroups(tag, order); err != nil {
+	if res, err := in.commitGroups(tag, order, force); err != nil {
 		return res, err
 	}
 	// Objects are sealed or queued after their locks are released.
@@ -175,7 +195,7 @@ func (in *Instance) appendGroups(tag string, groups []group) (Result, error) {
 
 // commitGroups writes, syncs and commits the groups under their objects'
 // locks, or rolls all of them back.
-func (in *Instance) commitGroups(tag string, order []*group) (Result, error) {
+func (in *Instance) commitGroups(tag string, order []*group, force bool) (Result, error) {
 	for _, g := range order {
 		g.obj.buf.Lock()
 	}
@@ -191,7 +211,9 @@ func (in *Instance) commitGroups(tag string, order []*group) (Result, error) {
 		}
 		need += buffer.FrameSize(len(g.data))
 	}
-	if err := in.store.Reserve(need); err != nil {
+	if force {
+		in.store.ForceReserve(need)
+	} else if err := in.store.Reserve(need); err != nil {
 		in.log.Limitedf("warn", "full", "store_dir_limit_size (%d bytes) reached with %d bytes buffered: chunk of tag %q is retried later", in.cfg.StoreDirLimitSize, in.store.Used(), tag)
 		return Retry, err
 	}
@@ -222,7 +244,7 @@ func (in *Instance) commitGroups(tag string, order []*group) (Result, error) {
 
 func (in *Instance) writeLocked(order []*group) error {
 	for _, g := range order {
-		if err := g.obj.buf.AppendLocked(buffer.KindEvents, g.data); err != nil {
+		if err := g.obj.buf.AppendLocked(g.kind, g.data); err != nil {
 			return fmt.Errorf("%s: %w", g.obj.key, err)
 		}
 	}
@@ -245,24 +267,27 @@ func (in *Instance) writeLocked(order []*group) error {
 
 // openObject returns the open object of route, opening a new one (with its
 // key fixed now) when there is none or the last one was sealed.
-func (in *Instance) openObject(tag, route string) (*object, error) {
+func (in *Instance) openObject(tag, route string, force bool) (*object, error) {
 	in.mu.Lock()
 	defer in.mu.Unlock()
 	if o := in.open[route]; o != nil && !o.sealed.Load() {
 		return o, nil
 	}
-	if in.closing {
+	if in.closing && !force {
 		return nil, errors.New("instance is shutting down")
 	}
 	id := buffer.NewID()
 	var index uint64
-	if in.keys.hasIndex() {
+	if in.keys.hasIndex() && !strings.HasPrefix(route, deadMarker) {
 		var err error
 		if index, err = in.index.take(route); err != nil {
 			return nil, err
 		}
 	}
-	key := in.keys.objectKey(route, id, index) + in.keySuffix
+	key, dead := in.deadKey(route, id)
+	if !dead {
+		key = in.keys.objectKey(route, id, index) + in.keySuffix
+	}
 	now := time.Now()
 	b, err := in.store.CreateWithID(id, buffer.Manifest{
 		Key: key, Route: route, Tag: tag, Created: now,

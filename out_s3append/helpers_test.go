@@ -65,6 +65,9 @@ func landed(t testing.TB, s3 s3api.Store, prefix string) map[string][]int64 {
 	}
 	out := map[string][]int64{}
 	for _, o := range objs {
+		if strings.HasPrefix(o.Key, "s3append-dead-letter/") {
+			continue
+		}
 		body, meta, err := s3.GetObject(ctx, o.Key)
 		if err != nil {
 			t.Fatal(err)
@@ -136,4 +139,29 @@ func waitFor(t testing.TB, what string, d time.Duration, cond func() bool) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+}
+
+// deadLetters returns the dead-letter lines that landed.
+func deadLetters(t testing.TB, s3 s3api.Store) []deadLetter {
+	t.Helper()
+	ctx := context.Background()
+	objs, err := s3.ListObjects(ctx, "s3append-dead-letter/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []deadLetter
+	for _, o := range objs {
+		body, meta, err := s3.GetObject(ctx, o.Key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, line := range decodeLines(t, body, meta.ContentEncoding) {
+			var d deadLetter
+			if err := json.Unmarshal(line, &d); err != nil {
+				t.Fatalf("dead letter %s: %q: %v", o.Key, line, err)
+			}
+			out = append(out, d)
+		}
+	}
+	return out
 }

@@ -63,6 +63,7 @@ func (in *Instance) advance(o *object, pe *partEncoder) error {
 		} else if pending == 0 {
 			return in.finish(o)
 		}
+		pe.tag = o.tag
 		res, err := pe.encode(o.buf, o.encodedOff.Load(), committed, in.cfg.UploadChunkSize)
 		if err != nil {
 			return err
@@ -90,7 +91,7 @@ func (in *Instance) advance(o *object, pe *partEncoder) error {
 func (in *Instance) reportBad(o *object, res encodeResult) {
 	for _, err := range res.bad {
 		in.stats.RecordsRejected.Add(1)
-		in.log.Limitedf("warn", "encode:"+o.tag, "tag %q: record in %s cannot be encoded and is left out: %v", o.tag, o.key, err)
+		in.log.Limitedf("warn", "encode:"+o.tag, "tag %q: record in %s cannot be encoded: %v; it goes to the dead-letter prefix %s", o.tag, o.key, err, in.cfg.DeadLetterPrefix)
 	}
 }
 
@@ -105,6 +106,7 @@ func (in *Instance) putWhole(o *object, body []byte, res encodeResult) error {
 			return err
 		}
 	}
+	in.writeDeadLetters(o.tag, res.dead, len(res.bad))
 	o.encodedOff.Store(res.end)
 	return in.finish(o)
 }
@@ -139,6 +141,10 @@ func (in *Instance) uploadPart(o *object, body []byte, res encodeResult) error {
 	if err != nil {
 		return err
 	}
+	// Dead letters are buffered before the part is recorded: a crash in
+	// between redoes the part and its dead letters (at least once), never
+	// loses them.
+	in.writeDeadLetters(o.tag, res.dead, len(res.bad))
 	o.parts = append(o.parts, buffer.PartRecord{Number: number, ETag: etag, Start: o.encodedOff.Load(), End: res.end, Size: int64(len(body))})
 	o.encodedOff.Store(res.end)
 	o.uploaded.Add(int64(len(body)))

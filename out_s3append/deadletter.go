@@ -1,0 +1,81 @@
+package out_s3append
+
+import (
+	"encoding/json"
+	"strings"
+	"time"
+)
+
+// Records that cannot be read (not a map, a malformed chunk's rest) or
+// encoded (no log_key field, unusable keys) are never dropped: they go to
+// dead-letter objects under dead_letter_prefix, one JSON line each with the
+// raw msgpack bytes, so nothing is lost and the reason is at hand.
+
+// deadMarker starts the route of a dead-letter object; a route rendered
+// from a key template never starts with NUL.
+const deadMarker = "\x00D"
+
+// deadLetter is one line of a dead-letter object.
+type deadLetter struct {
+	Received string `json:"received"`
+	Tag      string `json:"tag"`
+	Reason   string `json:"reason"`
+	// Raw is the record (or the unreadable rest of a chunk) as msgpack.
+	Raw []byte `json:"raw_msgpack"` // base64 in JSON
+}
+
+// appendDeadLetter appends the JSON line for one unfit record to dst.
+func appendDeadLetter(dst []byte, now time.Time, tag, reason string, raw []byte) []byte {
+	b, err := json.Marshal(deadLetter{Received: now.UTC().Format(time.RFC3339Nano), Tag: tag, Reason: reason, Raw: raw})
+	if err != nil {
+		// Marshal of strings and bytes cannot fail; keep the line anyway.
+		b = []byte(`{"reason":"unencodable dead letter"}`)
+	}
+	return append(append(dst, b...), '\n')
+}
+
+// deadRoute is the route of the dead-letter object for tag at now:
+// <dead_letter_prefix><tag>/YYYY/MM/DD/HH/.
+func (in *Instance) deadRoute(tag string, now time.Time) string {
+	b := []byte(deadMarker + in.cfg.DeadLetterPrefix)
+	b = appendSanitized(b, tag)
+	b = append(b, '/')
+	b = now.UTC().AppendFormat(b, "2006/01/02/15")
+	return string(append(b, '/'))
+}
+
+// deadKey is the key of a new dead-letter object of route.
+func (in *Instance) deadKey(route, id string) (string, bool) {
+	if !strings.HasPrefix(route, deadMarker) {
+		return "", false
+	}
+	return strings.TrimPrefix(route, deadMarker) + id + ".json" + in.comp.Extension(), true
+}
+
+// writeDeadLetters buffers dead-letter lines found while encoding an
+// object; they go past store_dir_limit_size, since the records they stand
+// for are about to leave the buffer.
+func (in *Instance) writeDeadLetters(tag string, lines []byte, n int) {
+	if n == 0 {
+		return
+	}
+	g := []group{{route: in.deadRoute(tag, time.Now()), kind: deadLetterKind, data: lines, records: n}}
+	for attempt := 0; attempt < 100; attempt++ {
+		_, err := in.appendGroups(tag, g, true)
+		if err == errSealedMeanwhile {
+			continue
+		}
+		if err != nil {
+			in.log.Errorf("tag %q: %d dead-letter records could not be buffered: %v", tag, n, err)
+			return
+		}
+		in.mu.Lock()
+		closing := in.closing
+		in.mu.Unlock()
+		if closing {
+			// Written during shutdown: finish it with the rest.
+			in.sealObject(g[0].obj, "shutdown")
+		}
+		return
+	}
+}
