@@ -45,7 +45,7 @@ func readAll(t testing.TB, o *Object) [][]byte {
 }
 
 func TestCreateAppendReopen(t *testing.T) {
-	dir := t.TempDir()
+	dir := filepath.Join(t.TempDir(), "store") // created by Open
 	s, rec, err := Open(dir, 0)
 	if err != nil {
 		t.Fatal(err)
@@ -87,9 +87,18 @@ func TestCreateAppendReopen(t *testing.T) {
 	if s2.Used() != used {
 		t.Fatalf("used %d after reopen, %d before", s2.Used(), used)
 	}
-	info, err := os.Stat(filepath.Join(o2.dir, "data.seg"))
-	if err != nil || info.Mode().Perm() != 0o600 {
-		t.Fatalf("segment mode %v %v", info.Mode(), err)
+	for path, want := range map[string]os.FileMode{
+		filepath.Join(o2.dir, "data.seg"):      0o600,
+		filepath.Join(o2.dir, "manifest.json"): 0o600,
+		filepath.Join(dir, "LOCK"):             0o600,
+		o2.dir:                                 0o700,
+		filepath.Join(dir, "objects"):          0o700,
+		dir:                                    0o700,
+	} {
+		info, err := os.Stat(path)
+		if err != nil || info.Mode().Perm() != want {
+			t.Fatalf("%s: mode %v (%v), want %v", path, info.Mode().Perm(), err, want)
+		}
 	}
 }
 

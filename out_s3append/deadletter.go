@@ -38,7 +38,7 @@ func appendDeadLetter(dst []byte, now time.Time, tag, reason string, raw []byte)
 // <dead_letter_prefix><tag>/YYYY/MM/DD/HH/.
 func (in *Instance) deadRoute(tag string, now time.Time) string {
 	b := []byte(deadMarker + in.cfg.DeadLetterPrefix)
-	b = appendSanitized(b, tag)
+	b, _ = appendSanitized(b, tag)
 	b = append(b, '/')
 	b = now.UTC().AppendFormat(b, "2006/01/02/15")
 	return string(append(b, '/'))

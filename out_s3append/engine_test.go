@@ -563,3 +563,57 @@ func TestUploadRetryLimitMovesObjectToFailed(t *testing.T) {
 		t.Fatalf("a failed object still counts %d bytes against the limit", in.store.Used())
 	}
 }
+
+// A tag that would climb out of its key segment is defused and reported.
+func TestHostileTagStaysInItsSegment(t *testing.T) {
+	s3 := s3api.NewMemory()
+	in, logs := startInstance(t, testConfig(t, t.TempDir(), map[string]string{"s3_key_format": "/logs/$TAG/$TAG[1]/$UUID"}), s3)
+	for _, tag := range []string{"../../etc", "a.\x01b", ".."} {
+		if r := in.Flush(tag, chunk(0, 1, t0, time.Second, 1)); r != OK {
+			t.Fatal(r)
+		}
+	}
+	in.Close()
+	objs, _ := s3.ListObjects(context.Background(), "")
+	if len(objs) != 3 {
+		t.Fatalf("%d objects", len(objs))
+	}
+	for _, o := range objs {
+		segs := strings.Split(o.Key, "/")
+		if segs[0] != "logs" || len(segs) != 4 {
+			t.Fatalf("key %q left its shape logs/<tag>/<tag part>/<id>", o.Key)
+		}
+		for _, s := range segs {
+			if s == ".." || s == "." || strings.ContainsAny(s, "\x00\x01") {
+				t.Fatalf("key %q has segment %q", o.Key, s)
+			}
+		}
+	}
+	if !strings.Contains(logs.String(), "replaced by _") {
+		t.Fatalf("no log line about the replaced characters:\n%s", logs.String())
+	}
+}
+
+// A 64-level nested record and a record larger than a part are kept.
+func TestDeepAndHugeRecords(t *testing.T) {
+	s3 := s3api.NewMemory()
+	in, logs := startInstance(t, testConfig(t, t.TempDir(), map[string]string{"compression": "none"}), s3)
+	deep := map[string]any{"leaf": "x"}
+	for i := 0; i < 64; i++ {
+		deep = map[string]any{"n": deep}
+	}
+	var c []byte
+	c = format.AppendEvent(c, t0, nil, map[string]any{"id": int64(0), "deep": deep})
+	c = format.AppendEvent(c, t0, nil, map[string]any{"id": int64(1), "log": strings.Repeat("y", 6<<20)})
+	if r := in.Flush("app", c); r != OK {
+		t.Fatal(r)
+	}
+	in.Close()
+	exactlyOnce(t, landed(t, s3, ""), 2)
+	if !strings.Contains(logs.String(), "larger than upload_chunk_size") {
+		t.Fatalf("no log line about the huge record:\n%s", logs.String())
+	}
+	if dl := deadLetters(t, s3); len(dl) != 0 {
+		t.Fatalf("dead letters for fit records: %+v", dl)
+	}
+}

@@ -112,6 +112,9 @@ func (in *Instance) route(fs *flushScratch, tag string, chunk []byte) {
 			}
 			return
 		}
+		if int64(len(fs.ev.Raw)) > in.cfg.UploadChunkSize {
+			in.log.Limitedf("warn", "huge:"+tag, "tag %q: a record of %d bytes is larger than upload_chunk_size (%d): it is kept, and the part holding it is larger than the others", tag, len(fs.ev.Raw), in.cfg.UploadChunkSize)
+		}
 		g := fs.groupFor(in, tag, fs.ev.Sec)
 		g.data = append(g.data, fs.ev.Raw...)
 		g.records++
@@ -126,7 +129,11 @@ func (fs *flushScratch) groupFor(in *Instance, tag string, sec int64) *group {
 	if fs.lastGroup >= 0 && slot == fs.lastSlot {
 		return &fs.groups[fs.lastGroup]
 	}
-	fs.routeBuf = in.keys.route(fs.routeBuf[:0], tag, time.Unix(sec, 0).UTC())
+	var sanitized bool
+	fs.routeBuf, sanitized = in.keys.route(fs.routeBuf[:0], tag, time.Unix(sec, 0).UTC())
+	if sanitized {
+		in.log.Limitedf("warn", "sanitized:"+tag, "tag %q has characters that would leave their place in the key ('/', control characters, a bare . or ..): they are replaced by _ in %q", tag, strings.TrimPrefix(string(fs.routeBuf), deadMarker))
+	}
 	i, ok := fs.byRoute[string(fs.routeBuf)]
 	if !ok {
 		i = len(fs.groups)

@@ -65,8 +65,10 @@ func (r *keyRenderer) timeGranularity() time.Duration {
 }
 
 // route renders the record-dependent pieces of the key. t is in UTC.
-func (r *keyRenderer) route(dst []byte, tag string, t time.Time) []byte {
+// sanitized says whether a value had to be changed to stay in its segment.
+func (r *keyRenderer) route(dst []byte, tag string, t time.Time) (out []byte, sanitized bool) {
 	var tagParts []string
+	var changed bool
 	for i, p := range r.tmpl.Parts {
 		switch p.Kind {
 		case conf.KeyLiteral:
@@ -76,13 +78,15 @@ func (r *keyRenderer) route(dst []byte, tag string, t time.Time) []byte {
 			}
 			dst = append(dst, lit...)
 		case conf.KeyTag:
-			dst = appendSanitized(dst, tag)
+			dst, changed = appendSanitized(dst, tag)
+			sanitized = sanitized || changed
 		case conf.KeyTagPart:
 			if tagParts == nil {
 				tagParts = splitAny(tag, r.delimiters)
 			}
 			if p.TagIndex < len(tagParts) && tagParts[p.TagIndex] != "" {
-				dst = appendSanitized(dst, tagParts[p.TagIndex])
+				dst, changed = appendSanitized(dst, tagParts[p.TagIndex])
+				sanitized = sanitized || changed
 			} else {
 				dst = append(dst, missingValue...)
 			}
@@ -94,7 +98,7 @@ func (r *keyRenderer) route(dst []byte, tag string, t time.Time) []byte {
 			dst = appendStrftime(dst, p.Conv, t)
 		}
 	}
-	return dst
+	return dst, sanitized
 }
 
 // objectKey fills the per-object pieces of a route.
@@ -120,19 +124,20 @@ func splitAny(s, seps string) []string {
 // appendSanitized appends a value that must stay inside its key segment:
 // '/' and control characters become '_', and a value of "." or ".." is
 // replaced, so no tag can climb out of its place in the key.
-func appendSanitized(dst []byte, v string) []byte {
+func appendSanitized(dst []byte, v string) ([]byte, bool) {
 	if v == "" {
-		return append(dst, missingValue...)
+		return append(dst, missingValue...), false
 	}
 	if v == "." || v == ".." {
-		return append(dst, strings.Repeat("_", len(v))...)
+		return append(dst, strings.Repeat("_", len(v))...), true
 	}
+	changed := false
 	for i := 0; i < len(v); i++ {
 		c := v[i]
 		if c == '/' || c < 0x20 || c == 0x7f {
-			c = '_'
+			c, changed = '_', true
 		}
 		dst = append(dst, c)
 	}
-	return dst
+	return dst, changed
 }

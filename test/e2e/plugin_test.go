@@ -182,3 +182,21 @@ func TestInvalidConfigFailsInit(t *testing.T) {
 		}
 	}
 }
+
+// Two outputs pointed at the same buffer directory would corrupt it: the
+// second one fails Init with a message saying why.
+func TestSharedStoreDirIsRefused(t *testing.T) {
+	dir := t.TempDir()
+	bucket, _ := newBucket(t)
+	cfg := writeConfig(t, dir,
+		output{match: "a", opts: map[string]string{"bucket": bucket}},
+		output{match: "b", opts: map[string]string{"bucket": bucket}},
+	)
+	code, log, _ := runHost(t, dir, cfg, []entry{{tag: "a", first: 0, n: 1, step: time.Second}})
+	if code != 1 {
+		t.Fatalf("host exit %d, want 1\n%s", code, log)
+	}
+	if !strings.Contains(log, "in use by another s3append instance") {
+		t.Fatalf("no clear message:\n%s", log)
+	}
+}
