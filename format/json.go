@@ -51,14 +51,21 @@ type JSONEncoder struct {
 	scratch   []byte // reused to stringify non-string map keys
 	record    []byte // record being encoded, to give error offsets
 	dates     dateCache
+	// invalidUTF8 counts byte sequences replaced by U+FFFD so far.
+	invalidUTF8 int
 }
+
+// InvalidUTF8 is the number of invalid UTF-8 sequences the encoder has
+// replaced by U+FFFD since it was made; a caller compares it before and
+// after a line to tell which records carried them.
+func (e *JSONEncoder) InvalidUTF8() int { return e.invalidUTF8 }
 
 // NewJSONEncoder returns an encoder for the given options.
 func NewJSONEncoder(o JSONOptions) *JSONEncoder {
 	e := &JSONEncoder{opts: o}
 	if o.DateKey != "" {
 		e.dateKey = []byte(o.DateKey)
-		e.dateField = appendJSONString(nil, e.dateKey)
+		e.dateField = appendJSONString(nil, e.dateKey, nil)
 		e.dateField = append(e.dateField, ':')
 	}
 	if o.LogKey != "" {

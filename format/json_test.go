@@ -112,7 +112,7 @@ func TestJSONStringEscaping(t *testing.T) {
 		{"\xc0\xaf overlong", "\"\uFFFD\uFFFD overlong\""},
 	}
 	for _, c := range cases {
-		got := string(appendJSONString(nil, []byte(c.in)))
+		got := string(appendJSONString(nil, []byte(c.in), nil))
 		if got != c.want {
 			t.Errorf("%q: got %s, want %s", c.in, got, c.want)
 		}

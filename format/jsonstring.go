@@ -18,8 +18,9 @@ var plainASCII = func() (t [256]bool) {
 
 // appendJSONString writes s as a quoted JSON string (RFC 8259): quote,
 // backslash and control characters escaped, invalid UTF-8 replaced by
-// U+FFFD, everything else copied as is.
-func appendJSONString(dst, s []byte) []byte {
+// U+FFFD (counted in *invalid when invalid is not nil), everything else
+// copied as is.
+func appendJSONString(dst, s []byte, invalid *int) []byte {
 	dst = append(dst, '"')
 	start := 0
 	for i := 0; i < len(s); {
@@ -40,6 +41,9 @@ func appendJSONString(dst, s []byte) []byte {
 			if r == utf8.RuneError && size == 1 {
 				dst = append(dst, s[start:i]...)
 				dst = append(dst, "\uFFFD"...)
+				if invalid != nil {
+					*invalid++
+				}
 				i++
 				start = i
 				continue

@@ -41,7 +41,7 @@ func TestJSONStringSpecialByteAtEveryPosition(t *testing.T) {
 	for _, special := range []string{"\"", "\\", "\n", "\x01", "é", "\xff", "😀"} {
 		for pos := 0; pos <= len(base); pos++ {
 			in := base[:pos] + special + base[pos:]
-			out := appendJSONString(nil, []byte(in))
+			out := appendJSONString(nil, []byte(in), nil)
 			var back string
 			if err := json.Unmarshal(out, &back); err != nil {
 				t.Fatalf("%q at %d: %s: %v", special, pos, out, err)

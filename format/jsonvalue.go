@@ -18,12 +18,12 @@ func (e *JSONEncoder) appendValue(dst, b []byte, depth int) ([]byte, []byte, err
 	case msgp.StrType:
 		var s []byte
 		if s, b, err = msgp.ReadStringZC(b); err == nil {
-			dst = appendJSONString(dst, s)
+			dst = appendJSONString(dst, s, &e.invalidUTF8)
 		}
 	case msgp.BinType:
 		var s []byte
 		if s, b, err = msgp.ReadBytesZC(b); err == nil {
-			dst = appendJSONString(dst, s)
+			dst = appendJSONString(dst, s, &e.invalidUTF8)
 		}
 	case msgp.IntType:
 		var i int64
@@ -147,7 +147,7 @@ func (e *JSONEncoder) appendMapBody(dst, b []byte, n uint32, depth int, skip []b
 			}
 			continue
 		}
-		dst = appendJSONString(dst, key)
+		dst = appendJSONString(dst, key, &e.invalidUTF8)
 		dst = append(dst, ':')
 		if dst, b, err = e.appendValue(dst, b, depth+1); err != nil {
 			return dst, b, err

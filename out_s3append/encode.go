@@ -46,6 +46,8 @@ type encodeResult struct {
 	records int
 	full    bool // stopped because the output reached the target
 	bad     []error
+	// invalidUTF8 counts records whose invalid UTF-8 became U+FFFD.
+	invalidUTF8 int
 	// dead holds a dead-letter line per record that failed to encode
 	// (aliasing the encoder's buffer, valid until the next pass).
 	dead []byte
@@ -118,7 +120,7 @@ func (pe *partEncoder) encodeEvents(data []byte, res *encodeResult) error {
 			}
 			break
 		}
-		before := len(pe.lines)
+		before, invalid := len(pe.lines), pe.json.InvalidUTF8()
 		pe.lines, err = pe.json.AppendLine(pe.lines, &pe.ev)
 		if err != nil {
 			pe.lines = pe.lines[:before]
@@ -127,6 +129,9 @@ func (pe *partEncoder) encodeEvents(data []byte, res *encodeResult) error {
 			continue
 		}
 		res.records++
+		if pe.json.InvalidUTF8() != invalid {
+			res.invalidUTF8++
+		}
 		if len(pe.lines) >= linesBatch {
 			if err := pe.flushLines(); err != nil {
 				return err

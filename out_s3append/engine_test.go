@@ -617,3 +617,18 @@ func TestDeepAndHugeRecords(t *testing.T) {
 		t.Fatalf("dead letters for fit records: %+v", dl)
 	}
 }
+
+// Invalid UTF-8 is written as U+FFFD, the record kept and the fact logged.
+func TestInvalidUTF8IsReplacedAndReported(t *testing.T) {
+	s3 := s3api.NewMemory()
+	in, logs := startInstance(t, testConfig(t, t.TempDir(), nil), s3)
+	c := format.AppendEvent(nil, t0, nil, map[string]any{"id": int64(0), "log": []byte("bad \xff byte")})
+	if r := in.Flush("app", c); r != OK {
+		t.Fatal(r)
+	}
+	in.Close()
+	exactlyOnce(t, landed(t, s3, ""), 1)
+	if !strings.Contains(logs.String(), "invalid UTF-8") {
+		t.Fatalf("no log line about invalid UTF-8:\n%s", logs.String())
+	}
+}

@@ -89,6 +89,9 @@ func (in *Instance) advance(o *object, pe *partEncoder) error {
 }
 
 func (in *Instance) reportBad(o *object, res encodeResult) {
+	if res.invalidUTF8 > 0 {
+		in.log.Limitedf("warn", "utf8:"+o.tag, "tag %q: %d records in %s hold invalid UTF-8; each bad byte is written as U+FFFD", o.tag, res.invalidUTF8, o.key)
+	}
 	for _, err := range res.bad {
 		in.stats.RecordsRejected.Add(1)
 		in.log.Limitedf("warn", "encode:"+o.tag, "tag %q: record in %s cannot be encoded: %v; it goes to the dead-letter prefix %s", o.tag, o.key, err, in.cfg.DeadLetterPrefix)
