@@ -10,7 +10,7 @@ HOST     := build/flbhost
 GOFILES  := $(shell find . -name '*.go' -not -path './build/*' -not -path '*/node_modules/*') go.mod go.sum
 HOSTSRC  := $(wildcard test/e2e/host/csrc/*.c test/e2e/host/csrc/*.h)
 
-.PHONY: all tools demo test unit e2e bench fuzz vet clean
+.PHONY: all tools demo test e2e bench fuzz vet clean
 
 all: $(SO)
 
@@ -48,6 +48,7 @@ FUZZTIME ?= 30s
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzScanFrames -fuzztime $(FUZZTIME) ./buffer/
 	$(GO) test -run '^$$' -fuzz FuzzFlippedByte -fuzztime $(FUZZTIME) ./buffer/
+	$(GO) test -run '^$$' -fuzz FuzzRecovery -fuzztime $(FUZZTIME) ./buffer/
 	$(GO) test -run '^$$' -fuzz FuzzReader -fuzztime $(FUZZTIME) ./format/
 	$(GO) test -run '^$$' -fuzz FuzzJSONEncoder -fuzztime $(FUZZTIME) ./format/
 
