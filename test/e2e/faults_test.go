@@ -17,13 +17,7 @@ func waitAcks(t *testing.T, path string, n int, log *bytes.Buffer) {
 	t.Helper()
 	deadline := time.Now().Add(60 * time.Second)
 	for {
-		acks, _ := feed.ReadAcks(path)
-		ok := 0
-		for _, a := range acks {
-			if a.Kind == feed.OK {
-				ok++
-			}
-		}
+		ok := countOK(path)
 		if ok >= n {
 			return
 		}
