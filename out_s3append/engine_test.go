@@ -378,8 +378,6 @@ func TestOrphanedUploadIsAborted(t *testing.T) {
 	exactlyOnce(t, landed(t, s3, ""), 60000)
 }
 
-var _ = format.AppendEvent
-
 // notMapEvent is [[EventTime, {}], "text"]: a well-framed event whose
 // record is not a map.
 func notMapEvent() []byte {

@@ -116,10 +116,7 @@ func TestStoreLimitRetries(t *testing.T) {
 	cfg := writeConfig(t, dir, output{match: "*", opts: map[string]string{
 		"bucket": bucket, "store_dir_limit_size": "400K", "upload_timeout": "1s",
 	}})
-	var entries []entry
-	for i := int64(0); i < 16; i++ {
-		entries = append(entries, entry{tag: "app", first: i * 500, n: 500, step: time.Millisecond})
-	}
+	entries := makeEntries(16, 500, time.Millisecond, "app")
 	acks, log := runOK(t, dir, cfg, entries, 1)
 	retries := 0
 	for _, n := range feed.Retries(acks) {

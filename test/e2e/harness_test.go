@@ -89,6 +89,16 @@ type entry struct {
 	step     time.Duration
 }
 
+// makeEntries makes count entries of per records each, event times step
+// apart, their tags taking turns from tags.
+func makeEntries(count, per int64, step time.Duration, tags ...string) []entry {
+	out := make([]entry, 0, count)
+	for i := int64(0); i < count; i++ {
+		out = append(out, entry{tag: tags[i%int64(len(tags))], first: i * per, n: per, step: step})
+	}
+	return out
+}
+
 func (e entry) chunk() []byte { return sample.Chunk(e.first, e.n, t0, e.step) }
 
 func writeFeed(t *testing.T, path string, entries []entry) {

@@ -16,12 +16,8 @@ func hourOf(l landed) string { return l.Date[11:13] }
 func TestChunksToObjects(t *testing.T) {
 	dir := t.TempDir()
 	bucket, store := newBucket(t)
-	var entries []entry
-	for i := int64(0); i < 40; i++ {
-		tag := []string{"app.web.log", "app.db.log"}[i%2]
-		// 250 records a chunk, 1.5 s apart: the feed spans 09:40 to 13:50.
-		entries = append(entries, entry{tag: tag, first: i * 250, n: 250, step: 1500 * time.Millisecond})
-	}
+	// 250 records a chunk, 1.5 s apart: the feed spans 09:40 to 13:50.
+	entries := makeEntries(40, 250, 1500*time.Millisecond, "app.web.log", "app.db.log")
 	cfg := writeConfig(t, dir, output{match: "app.*", workers: 2, opts: map[string]string{
 		"bucket":        bucket,
 		"s3_key_format": "/e2e/$TAG[1]/%Y/%m/%d/%H/$UUID.json.gz",
@@ -64,10 +60,7 @@ func TestTwoInstances(t *testing.T) {
 	dir := t.TempDir()
 	bucketA, storeA := newBucket(t)
 	bucketB, storeB := newBucket(t)
-	var entries []entry
-	for i := int64(0); i < 30; i++ {
-		entries = append(entries, entry{tag: []string{"web", "db"}[i%2], first: i * 200, n: 200, step: time.Second})
-	}
+	entries := makeEntries(30, 200, time.Second, "web", "db")
 	cfg := writeConfig(t, dir,
 		output{match: "web", workers: 2, opts: map[string]string{"bucket": bucketA, "s3_key_format": "/a/$TAG/%Y%m%d/$UUID.json.gz"}},
 		output{match: "db", workers: 2, opts: map[string]string{"bucket": bucketB, "s3_key_format": "/b/$TAG/%Y%m%d/$UUID.json.gz"}},
@@ -122,10 +115,7 @@ func TestCompressions(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			dir := t.TempDir()
 			bucket, store := newBucket(t)
-			var entries []entry
-			for i := int64(0); i < 6; i++ {
-				entries = append(entries, entry{tag: "app", first: i * 300, n: 300, step: time.Second})
-			}
+			entries := makeEntries(6, 300, time.Second, "app")
 			cfg := writeConfig(t, dir, output{match: "*", opts: map[string]string{"bucket": bucket, "compression": c.name}})
 			runOK(t, dir, cfg, entries, 1)
 			down := filepath.Join(dir, "down")
@@ -144,10 +134,7 @@ func TestCompressions(t *testing.T) {
 func TestMultipartObject(t *testing.T) {
 	dir := t.TempDir()
 	bucket, store := newBucket(t)
-	var entries []entry
-	for i := int64(0); i < 60; i++ {
-		entries = append(entries, entry{tag: "big", first: i * 1000, n: 1000, step: 10 * time.Millisecond})
-	}
+	entries := makeEntries(60, 1000, 10*time.Millisecond, "big")
 	cfg := writeConfig(t, dir, output{match: "*", opts: map[string]string{
 		"bucket": bucket, "compression": "none", "upload_chunk_size": "5M",
 		"s3_key_format": "/big/%Y/%m/%d/$UUID.json",

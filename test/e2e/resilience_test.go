@@ -263,10 +263,7 @@ func TestFaultyS3(t *testing.T) {
 		"bucket": bucket, "endpoint": proxy.URL, "compression": "none", "upload_timeout": "2s",
 		"shutdown_timeout": "60s", "s3_key_format": "/f/$TAG/%Y%m%d%H%M/$UUID.json",
 	}})
-	var entries []entry
-	for i := int64(0); i < 80; i++ {
-		entries = append(entries, entry{tag: []string{"x", "y"}[i%2], first: i * 500, n: 500, step: 100 * time.Millisecond})
-	}
+	entries := makeEntries(80, 500, 100*time.Millisecond, "x", "y")
 	var log bytes.Buffer
 	feedPath, acksPath := filepath.Join(dir, "feed"), filepath.Join(dir, "acks")
 	writeFeed(t, feedPath, entries)
@@ -294,10 +291,7 @@ func TestTornBufferFiles(t *testing.T) {
 	cfg := writeConfig(t, dir, output{match: "*", opts: map[string]string{
 		"bucket": bucket, "shutdown_timeout": "0s", "s3_key_format": "/t/$TAG/%Y%m%d%H/$UUID.json.gz",
 	}})
-	var entries []entry
-	for i := int64(0); i < 30; i++ {
-		entries = append(entries, entry{tag: []string{"p", "q", "r"}[i%3], first: i * 100, n: 100, step: time.Second})
-	}
+	entries := makeEntries(30, 100, time.Second, "p", "q", "r")
 	runOK(t, dir, cfg, entries, 1) // everything stays buffered: shutdown_timeout 0
 	segs, _ := filepath.Glob(filepath.Join(dir, "store", bucket, "objects", "*", "data.seg"))
 	if len(segs) == 0 {
