@@ -9,6 +9,8 @@ const (
 	CompressionGzip Compression = "gzip"
 	CompressionZstd Compression = "zstd"
 	CompressionNone Compression = "none"
+	// CompressionSnappy compresses Parquet pages; JSON lines cannot use it.
+	CompressionSnappy Compression = "snappy"
 )
 
 // Format is the layout of the records in an object.
@@ -16,8 +18,7 @@ type Format string
 
 const (
 	FormatJSONLines Format = "json_lines"
-	// FormatParquet is recognised so it can be refused with a clear message;
-	// this version does not write Parquet.
+	// FormatParquet writes Apache Parquet, compressed page by page.
 	FormatParquet Format = "parquet"
 )
 
@@ -51,6 +52,13 @@ const (
 	SyncInterval SyncPolicy = "interval"
 )
 
+// ParquetSchemaSource is parquet_schema as written (inline JSON or a file
+// path) and the schema text it stands for.
+type ParquetSchemaSource struct {
+	From string
+	Text string
+}
+
 // Config is the validated configuration of one [OUTPUT] instance.
 // Sizes are in bytes.
 type Config struct {
@@ -75,6 +83,15 @@ type Config struct {
 	JSONDateFormat DateFormat
 	LogKey         string
 	ContentType    string // "" lets the engine derive it from format and compression
+
+	// ParquetSchema is the declared schema (none: each object's schema
+	// is inferred from its records).
+	ParquetSchema        ParquetSchemaSource
+	ParquetUnknownFields string // "extra" or "drop"
+	ParquetNested        string // "native" or "json"
+	ParquetRowGroupSize  int64  // 0: upload_chunk_size
+	ParquetTimeUnit      string // "micros" or "nanos"
+
 	StorageClass   string // "" for the bucket's default
 
 	Checksum     ChecksumMode

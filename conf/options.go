@@ -120,13 +120,13 @@ var specs = []optionSpec{
 	},
 	{
 		Option: Option{Name: "compression", Default: "gzip", FluentBitS3: "compression",
-			Description: "Compression of whole objects: gzip, zstd or none. The default is gzip (Fluent Bit's s3 output defaults to none) because objects are large and read rarely."},
+			Description: "Compression of JSON-lines objects: gzip, zstd or none; the default is gzip (Fluent Bit's s3 output defaults to none) because objects are large and read rarely. With format parquet it compresses the pages inside the file instead: zstd (the default for Parquet), snappy, gzip or none, and no Content-Encoding is set."},
 		apply: func(c *Config, v string) error { c.Compression = Compression(strings.ToLower(v)); return nil },
 		show:  func(c *Config) string { return string(c.Compression) },
 	},
 	{
 		Option: Option{Name: "format", Default: "json_lines", FluentBitS3: "format",
-			Description: "Layout of the objects: json_lines (alias json), one JSON record per line. Parquet output is not available yet in this version."},
+			Description: "Layout of the objects: json_lines (alias json), one JSON record per line, or parquet: Apache Parquet, written row group by row group through multipart upload with memory bounded by about one row group per object being uploaded."},
 		apply: func(c *Config, v string) error {
 			f := Format(strings.ToLower(v))
 			if f == "json" {
@@ -168,8 +168,50 @@ var specs = []optionSpec{
 		show:  func(c *Config) string { return c.LogKey },
 	},
 	{
+		Option: Option{Name: "parquet_schema", FluentBitS3: "-",
+			Description: `With format parquet: the declared schema, inline (a JSON object) or the path of a file holding it. Each member is a record field: a type (string, int64, double, boolean, json), an object of fields (a group) or a one-element array (a list), e.g. {"level":"string","status":"int64","kubernetes":{"namespace_name":"string","labels":"json"},"tags":["string"]}. Unset, each object's schema is inferred from its records.`},
+		apply: func(c *Config, v string) error { return c.readParquetSchema(v) },
+		show:  func(c *Config) string { return c.ParquetSchema.From },
+	},
+	{
+		Option: Option{Name: "parquet_unknown_fields", Default: "extra", FluentBitS3: "-",
+			Description: "With format parquet: what happens to fields the schema has no column for, and to values their column cannot hold: extra keeps them as a JSON object in the _extra column; drop leaves them out."},
+		apply: func(c *Config, v string) error { c.ParquetUnknownFields = strings.ToLower(v); return nil },
+		show:  func(c *Config) string { return c.ParquetUnknownFields },
+	},
+	{
+		Option: Option{Name: "parquet_nested", Default: "native", FluentBitS3: "-",
+			Description: "With an inferred Parquet schema: native writes maps whose keys are stable as groups and arrays of one kind as lists (other maps and arrays as JSON text); json writes every map and array as JSON text."},
+		apply: func(c *Config, v string) error { c.ParquetNested = strings.ToLower(v); return nil },
+		show:  func(c *Config) string { return c.ParquetNested },
+	},
+	{
+		Option: Option{Name: "parquet_row_group_size", FluentBitS3: "-",
+			Description: "With format parquet: the size a row group is cut at, estimated as it is written. Unset, it is upload_chunk_size, so a row group is about one part. A larger value makes fewer, larger row groups and needs more memory per object being uploaded." + sizeHelp},
+		apply: func(c *Config, v string) (err error) {
+			if v == "" {
+				c.ParquetRowGroupSize = 0
+				return nil
+			}
+			c.ParquetRowGroupSize, err = parseSize(v)
+			return err
+		},
+		show: func(c *Config) string {
+			if c.ParquetRowGroupSize == 0 {
+				return ""
+			}
+			return formatSize(c.ParquetRowGroupSize)
+		},
+	},
+	{
+		Option: Option{Name: "parquet_time_unit", Default: "micros", FluentBitS3: "-",
+			Description: "With format parquet: unit of the event time column (named by json_date_key, a UTC TIMESTAMP): micros, which every engine reads, or nanos, which keeps Fluent Bit's full precision."},
+		apply: func(c *Config, v string) error { c.ParquetTimeUnit = strings.ToLower(v); return nil },
+		show:  func(c *Config) string { return c.ParquetTimeUnit },
+	},
+	{
 		Option: Option{Name: "content_type", FluentBitS3: "content_type",
-			Description: "Content-Type of the objects. Unset, it follows the format: application/x-ndjson for json_lines."},
+			Description: "Content-Type of the objects. Unset, it follows the format: application/x-ndjson for json_lines, application/vnd.apache.parquet for parquet."},
 		apply: func(c *Config, v string) error { c.ContentType = v; return nil },
 		show:  func(c *Config) string { return c.ContentType },
 	},

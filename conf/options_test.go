@@ -53,11 +53,16 @@ var samples = map[string]string{
 	"store_dir_limit_size":         "10G",
 	"s3_key_format":                "/logs/$TAG[0]/%Y%m%d/$INDEX",
 	"s3_key_format_tag_delimiters": "._",
-	"compression":                  "zstd",
-	"format":                       "json",
+	"compression":                  "snappy",
+	"format":                       "parquet",
 	"json_date_key":                "ts",
 	"json_date_format":             "epoch_ms",
-	"log_key":                      "log",
+	"log_key":                      "log", // json_lines only: left out of sampleConfig
+	"parquet_schema":               `{"log":"string","status":"int64"}`,
+	"parquet_unknown_fields":       "drop",
+	"parquet_nested":               "json",
+	"parquet_row_group_size":       "16M",
+	"parquet_time_unit":            "nanos",
 	"content_type":                 "text/plain",
 	"storage_class":                "STANDARD_IA",
 	"checksum":                     "when_required",
@@ -103,6 +108,7 @@ func TestEveryOptionSetsItsOwnField(t *testing.T) {
 			t.Errorf("Config.%s is set by no option", f)
 		}
 	}
+	delete(all, "log_key")
 	if _, err := Parse(all); err != nil {
 		t.Errorf("all sample values together: %v", err)
 	}
@@ -122,7 +128,13 @@ func changedFields(a, b *Config) []string {
 // show writes a value that apply reads back to the same field, so messages
 // quote values a user could paste into a config.
 func TestShowRoundTrips(t *testing.T) {
-	for _, src := range []MapSource{withBucket(), MapSource(samples)} {
+	parquet := MapSource{}
+	for k, v := range samples {
+		if k != "log_key" {
+			parquet[k] = v
+		}
+	}
+	for _, src := range []MapSource{withBucket(), parquet} {
 		c, err := Parse(src)
 		if err != nil {
 			t.Fatal(err)

@@ -28,6 +28,9 @@ func Parse(src Source) (*Config, error) {
 			unreadable[s.Name] = true
 		}
 	}
+	if c.Format == FormatParquet && c.Raw["compression"] == "" {
+		c.Compression = CompressionZstd // Parquet pages compress best with zstd
+	}
 	// A value that could not be read leaves its field zero; checks on that
 	// field would only repeat the problem in a more confusing way.
 	for _, p := range c.problems() {

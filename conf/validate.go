@@ -155,17 +155,16 @@ func (c *Config) problems() []problem {
 	}
 
 	oneOf("compression", string(c.Compression),
-		string(CompressionGzip), string(CompressionZstd), string(CompressionNone))
+		string(CompressionGzip), string(CompressionZstd), string(CompressionNone), string(CompressionSnappy))
 
 	switch c.Format {
-	case FormatJSONLines:
+	case FormatJSONLines, FormatParquet:
 	case "":
 		missing("format")
-	case FormatParquet:
-		bad("format", "is not available yet in this version: Parquet output is planned; use json_lines")
 	default:
-		bad("format", "is not one of json_lines (alias json)")
+		bad("format", "is not one of json_lines (alias json), parquet")
 	}
+	c.parquetProblems(bad)
 
 	oneOf("json_date_format", string(c.JSONDateFormat),
 		string(DateISO8601), string(DateEpoch), string(DateEpochMS), string(DateDouble))

@@ -82,6 +82,12 @@ func (in *Instance) Flush(tag string, chunk []byte) Result {
 	}
 	for attempt := 0; ; attempt++ {
 		res, err := in.appendGroups(tag, groups, false)
+		var mf *misfitError
+		if errors.As(err, &mf) {
+			in.log.Limitedf("info", "retype:"+tag, "tag %q: field %q of a record is %s, but %s holds it as %s: that object is sealed and a new one started", tag, mf.misfit.Field, article(mf.misfit.Got), mf.obj.key, mf.misfit.Want)
+			in.sealObject(mf.obj, "a field changed type")
+			err = errSealedMeanwhile
+		}
 		if !errors.Is(err, errSealedMeanwhile) || attempt == 100 {
 			return res
 		}
@@ -193,7 +199,7 @@ func (in *Instance) appendGroups(tag string, groups []group, force bool) (Result
 		pending := o.pending()
 		if o.uploaded.Load()+int64(float64(pending)/in.currentRatio()) >= in.cfg.TotalFileSize {
 			in.sealObject(o, "total_file_size")
-		} else if pending >= in.partThreshold() {
+		} else if pending >= in.readyThreshold(o) {
 			in.schedule(o)
 		}
 	}
@@ -215,6 +221,11 @@ func (in *Instance) commitGroups(tag string, order []*group, force bool) (Result
 	for _, g := range order {
 		if g.obj.sealed.Load() {
 			return Retry, errSealedMeanwhile
+		}
+		if s := g.obj.schema.Load(); s != nil && g.kind == buffer.KindEvents {
+			if m := firstMisfit(s, g.data); m != nil {
+				return Retry, &misfitError{obj: g.obj, misfit: m}
+			}
 		}
 		need += buffer.FrameSize(len(g.data))
 	}
@@ -296,17 +307,56 @@ func (in *Instance) openObject(tag, route string, force bool) (*object, error) {
 		key = in.keys.objectKey(route, id, index) + in.keySuffix
 	}
 	now := time.Now()
-	b, err := in.store.CreateWithID(id, buffer.Manifest{
-		Key: key, Route: route, Tag: tag, Created: now,
-		Format: string(in.cfg.Format), Compression: in.comp.String(),
-		ContentType: in.put.ContentType, ContentEncoding: in.put.ContentEncoding, StorageClass: in.put.StorageClass,
-	})
+	o := &object{route: route, key: key, tag: tag, created: now, comp: in.comp}
+	m := buffer.Manifest{Key: key, Route: route, Tag: tag, Created: now,
+		Format: string(conf.FormatJSONLines), Compression: in.comp.String()}
+	if in.parquet && !dead {
+		o.parquet, o.codec = true, string(in.cfg.Compression)
+		m.Format, m.Compression = string(conf.FormatParquet), o.codec
+	}
+	put := in.putOptions(o)
+	m.ContentType, m.ContentEncoding, m.StorageClass = put.ContentType, put.ContentEncoding, put.StorageClass
+	b, err := in.store.CreateWithID(id, m)
 	if err != nil {
 		return nil, err
 	}
-	o := &object{buf: b, route: route, key: key, tag: tag, created: now}
+	o.buf = b
 	o.encodedOff.Store(b.DataStart())
 	in.open[route] = o
 	in.all[o] = struct{}{}
 	return o, nil
+}
+
+// misfitError: a record does not fit the Parquet schema its object was
+// started with; the flush seals the object and starts over.
+type misfitError struct {
+	obj    *object
+	misfit *format.Misfit
+}
+
+func (e *misfitError) Error() string {
+	return fmt.Sprintf("field %q does not fit the schema of %s", e.misfit.Field, e.obj.key)
+}
+
+// firstMisfit checks the records of a group against a schema.
+func firstMisfit(s *format.ParquetSchema, data []byte) *format.Misfit {
+	var r format.Reader
+	var ev format.Event
+	r.Reset(data)
+	for r.Next(&ev) == nil {
+		if m := s.Misfit(ev.Record); m != nil {
+			return m
+		}
+	}
+	return nil
+}
+
+// article names a kind for a log line: "an int64", "a string".
+func article(k format.Kind) string {
+	s := k.String()
+	switch s[0] {
+	case 'a', 'e', 'i', 'o', 'u':
+		return "an " + s
+	}
+	return "a " + s
 }

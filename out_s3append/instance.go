@@ -8,6 +8,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -27,9 +28,16 @@ type Instance struct {
 	store *buffer.Store
 	keys  *keyRenderer
 	index *indexCounter
-	put   s3api.PutOptions
+	put   s3api.PutOptions // of the output's own objects
 	json  format.JSONOptions
-	comp  format.Compression
+	// comp compresses JSON-lines objects: the output's own, or the dead
+	// letters of a Parquet output.
+	comp format.Compression
+	// parquet is set for format parquet; pqFields is the declared schema
+	// (nil: inferred per object).
+	parquet  bool
+	pqOpts   format.ParquetOptions
+	pqFields *format.Field
 	// keySuffix ends every key when the user kept the default key format,
 	// so objects carry the extension readers detect compression by.
 	keySuffix string
@@ -69,9 +77,16 @@ type Stats struct {
 // New starts an instance: opens and recovers the buffer, then starts the
 // upload workers. s3 is the object store (the AWS client, or a fake in tests).
 func New(name string, cfg *conf.Config, s3 s3api.Store, log *Logger) (*Instance, error) {
-	comp, err := format.ParseCompression(string(cfg.Compression))
+	parquet := cfg.Format == conf.FormatParquet
+	comp, err := jsonCompression(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("compression: %w", err)
+	}
+	var pqFields *format.Field
+	if parquet && cfg.ParquetSchema.Text != "" {
+		if pqFields, err = format.ParseParquetSchema(cfg.ParquetSchema.Text); err != nil {
+			return nil, fmt.Errorf("parquet_schema: %w", err)
+		}
 	}
 	dateFormat, err := format.ParseDateFormat(string(cfg.JSONDateFormat))
 	if err != nil {
@@ -90,7 +105,7 @@ func New(name string, cfg *conf.Config, s3 s3api.Store, log *Logger) (*Instance,
 		name: name, cfg: cfg, log: log, s3: s3, store: store, index: index,
 		keys: newKeyRenderer(cfg.S3KeyFormat, cfg.S3KeyFormatTagDelimiters),
 		json: format.JSONOptions{DateKey: cfg.JSONDateKey, DateFormat: dateFormat, LogKey: cfg.LogKey},
-		comp: comp,
+		comp: comp, parquet: parquet, pqFields: pqFields, pqOpts: parquetOptions(cfg),
 		put: s3api.PutOptions{
 			ContentType:     contentType(cfg),
 			ContentEncoding: comp.ContentEncoding(),
@@ -103,14 +118,20 @@ func New(name string, cfg *conf.Config, s3 s3api.Store, log *Logger) (*Instance,
 		ctx:      ctx,
 		cancel:   cancel,
 	}
+	if parquet {
+		in.put.ContentEncoding = "" // Parquet compresses inside the file
+	}
 	if cfg.Raw["s3_key_format"] == "" {
 		in.keySuffix = ".json" + comp.Extension()
+		if parquet {
+			in.keySuffix = ".parquet"
+		}
 	}
 	in.slot = int64(in.keys.timeGranularity() / time.Second)
 	if in.slot == 1 {
 		log.Warnf("s3_key_format %q has a per-second time conversion: each record goes to the object of its own event time, so every second becomes an object of its own; use %%H or %%M for large objects", cfg.S3KeyFormat.Raw)
 	}
-	in.ratio.Store(math.Float64bits(initialRatio(comp)))
+	in.ratio.Store(math.Float64bits(initialRatio(comp, parquet)))
 	in.flushes.New = func() any { return newFlushScratch() }
 	in.adopt(rec)
 	for i := 0; i < cfg.UploadWorkers; i++ {
@@ -132,17 +153,91 @@ func storeDir(cfg *conf.Config) string {
 	return cfg.StoreDir + "/" + cfg.Bucket
 }
 
+// jsonContentType is the Content-Type of JSON-lines objects.
+const jsonContentType = "application/x-ndjson"
+
 func contentType(cfg *conf.Config) string {
-	if cfg.ContentType != "" {
+	switch {
+	case cfg.ContentType != "":
 		return cfg.ContentType
+	case cfg.Format == conf.FormatParquet:
+		return parquetContentType
 	}
-	return "application/x-ndjson"
+	return jsonContentType
+}
+
+// jsonCompression is the compression of JSON-lines objects. A Parquet
+// output's dead letters are JSON lines too: they take the output's
+// compression, or gzip where it names a Parquet-only codec.
+func jsonCompression(cfg *conf.Config) (format.Compression, error) {
+	if cfg.Compression == conf.CompressionSnappy {
+		return format.CompressionGzip, nil
+	}
+	return format.ParseCompression(string(cfg.Compression))
+}
+
+func parquetOptions(cfg *conf.Config) format.ParquetOptions {
+	o := format.ParquetOptions{
+		DateKey:     cfg.JSONDateKey,
+		DropUnknown: cfg.ParquetUnknownFields == "drop",
+		NestedJSON:  cfg.ParquetNested == "json",
+		Codec:       string(cfg.Compression),
+	}
+	if cfg.ParquetTimeUnit == "nanos" {
+		o.TimeUnit = format.Nanos
+	}
+	return o
+}
+
+// parquetContentType is the Content-Type of Parquet objects.
+const parquetContentType = "application/vnd.apache.parquet"
+
+// putOptions are the headers of o's upload. The output's content_type
+// applies to objects of its own format; dead letters, and objects an
+// earlier run buffered in another format, carry their format's type.
+func (in *Instance) putOptions(o *object) s3api.PutOptions {
+	p := s3api.PutOptions{StorageClass: in.put.StorageClass}
+	switch {
+	case o.parquet == in.parquet && !strings.HasPrefix(o.route, deadMarker):
+		p.ContentType = in.put.ContentType
+	case o.parquet:
+		p.ContentType = parquetContentType
+	default:
+		p.ContentType = jsonContentType
+	}
+	if !o.parquet {
+		p.ContentEncoding = o.comp.ContentEncoding()
+	}
+	return p
+}
+
+// recordedEncoding sets o's format and compression from its manifest, so
+// an object buffered before a change of config is finished as it began
+// (its key already says .json.gz or .parquet).
+func (in *Instance) recordedEncoding(o *object, m buffer.Manifest) {
+	o.parquet = m.Format == string(conf.FormatParquet) && !strings.HasPrefix(o.route, deadMarker)
+	if o.parquet {
+		o.codec = m.Compression
+		return
+	}
+	c, err := format.ParseCompression(m.Compression)
+	if err != nil {
+		c = in.comp
+	}
+	o.comp = c
 }
 
 // initialRatio guesses buffered (msgpack) bytes per output byte before the
 // instance has measured any: JSON is a little larger than msgpack, and
 // log lines compress well.
-func initialRatio(c format.Compression) float64 {
+func initialRatio(c format.Compression, parquet bool) float64 {
+	if parquet {
+		// Low on purpose: a row group is encoded as records come and only
+		// written out once full, so an estimate below the truth costs
+		// nothing but earlier encoding, while one above it would hold back
+		// data that compresses less than guessed.
+		return 1
+	}
 	switch c {
 	case format.CompressionGzip:
 		return 5
@@ -170,6 +265,7 @@ func (in *Instance) adopt(rec *buffer.Recovery) {
 		m := b.Manifest()
 		o := &object{buf: b, route: m.Route, key: m.Key, tag: m.Tag, created: m.Created,
 			uploadID: m.UploadID, parts: m.Parts, resume: m.UploadID != ""}
+		in.recordedEncoding(o, m)
 		o.encodedOff.Store(b.DataStart())
 		o.sealed.Store(true)
 		in.all[o] = struct{}{}
@@ -221,7 +317,7 @@ func (in *Instance) tick(now time.Time) {
 	for o := range in.all {
 		if !o.sealed.Load() && now.Sub(o.created) >= in.cfg.UploadTimeout {
 			due = append(due, o)
-		} else if o.sealed.Load() || o.pending() >= in.partThreshold() {
+		} else if o.sealed.Load() || o.pending() >= in.readyThreshold(o) {
 			ready = append(ready, o)
 		}
 	}

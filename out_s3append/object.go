@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/s3append/s3append/buffer"
+	"github.com/s3append/s3append/format"
 )
 
 // object is one S3 object on its way: open for records until sealed, then
@@ -24,6 +25,17 @@ type object struct {
 	// dirty is set when frames were written but not fsynced (sync interval).
 	dirty atomic.Bool
 
+	// parquet marks an object written as Parquet; the dead-letter objects
+	// of a Parquet output are JSON lines. comp is a JSON-lines object's
+	// compression, as its manifest recorded it.
+	parquet bool
+	comp    format.Compression
+	codec   string // a Parquet object's page compression
+	// schema is the inferred Parquet schema, fixed when the object's first
+	// row group was written: flushes check records against it, and seal
+	// the object for one that does not fit.
+	schema atomic.Pointer[format.ParquetSchema]
+
 	// work is held by the upload worker handling the object; the fields
 	// below belong to that worker.
 	work     sync.Mutex
@@ -37,6 +49,8 @@ type object struct {
 	// upload in its manifest: its parts are checked against ListParts
 	// before the upload goes on.
 	resume bool
+	// pq is the Parquet file being written, from its first row group on.
+	pq *parquetFile
 }
 
 // pending is the buffered, acknowledged data not yet in an uploaded part.

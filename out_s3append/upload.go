@@ -10,6 +10,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/s3append/s3append/buffer"
+	"github.com/s3append/s3append/format"
 	"github.com/s3append/s3append/out_s3append/s3api"
 )
 
@@ -19,11 +20,7 @@ var maxParts = 10000 // a variable so tests can lower it
 // worker takes objects from the queue and moves their data to S3.
 func (in *Instance) worker() {
 	defer in.wg.Done()
-	pe, err := newPartEncoder(in.json, in.comp)
-	if err != nil {
-		in.log.Errorf("upload worker cannot start: %v", err)
-		return
-	}
+	ws := &workerScratch{json: map[format.Compression]*partEncoder{}}
 	for {
 		select {
 		case <-in.ctx.Done():
@@ -31,7 +28,7 @@ func (in *Instance) worker() {
 		case o := <-in.queue:
 			o.queued.Store(false)
 			o.work.Lock()
-			err := in.advance(o, pe)
+			err := in.advanceAny(o, ws)
 			if errors.Is(err, errGivenUp) {
 				in.giveUp(o, err)
 			} else if err != nil && in.ctx.Err() == nil {
@@ -40,6 +37,37 @@ func (in *Instance) worker() {
 			o.work.Unlock()
 		}
 	}
+}
+
+// workerScratch is an upload worker's reusable encoders.
+type workerScratch struct {
+	json    map[format.Compression]*partEncoder
+	parquet parquetScratch
+}
+
+// advanceAny moves o along with the encoder of its format.
+func (in *Instance) advanceAny(o *object, ws *workerScratch) error {
+	if o.parquet {
+		return in.advanceParquet(o, &ws.parquet)
+	}
+	pe := ws.json[o.comp]
+	if pe == nil {
+		var err error
+		if pe, err = newPartEncoder(in.json, o.comp); err != nil {
+			return err
+		}
+		ws.json[o.comp] = pe
+	}
+	return in.advance(o, pe)
+}
+
+// readyThreshold is how many bytes o must have buffered before encoding
+// them is worth it while it is open: a part's worth, or a row group's.
+func (in *Instance) readyThreshold(o *object) int64 {
+	if o.parquet {
+		return in.rowGroupThreshold()
+	}
+	return in.partThreshold()
 }
 
 // advance uploads what o has ready: whole parts while it is open, and
@@ -69,7 +97,9 @@ func (in *Instance) advance(o *object, pe *partEncoder) error {
 			return err
 		}
 		in.reportBad(o, res)
-		in.learnRatio(res.raw, int64(pe.out.Len()))
+		if !in.parquet {
+			in.learnRatio(res.raw, int64(pe.out.Len()))
+		}
 		last := res.end == committed
 		if !sealed && !res.full {
 			// Not a whole part yet: wait for more records.
@@ -103,7 +133,7 @@ func (in *Instance) reportBad(o *object, res encodeResult) {
 func (in *Instance) putWhole(o *object, body []byte, res encodeResult) error {
 	if res.records > 0 {
 		err := in.s3Call(o, "PutObject", func(ctx context.Context) error {
-			return in.s3.PutObject(ctx, o.key, body, in.put)
+			return in.s3.PutObject(ctx, o.key, body, in.putOptions(o))
 		})
 		if err != nil {
 			return err
@@ -120,7 +150,7 @@ func (in *Instance) uploadPart(o *object, body []byte, res encodeResult) error {
 	if o.uploadID == "" {
 		var id string
 		err := in.s3Call(o, "CreateMultipartUpload", func(ctx context.Context) (err error) {
-			id, err = in.s3.CreateMultipartUpload(ctx, o.key, in.put)
+			id, err = in.s3.CreateMultipartUpload(ctx, o.key, in.putOptions(o))
 			return err
 		})
 		if err != nil {
@@ -279,6 +309,7 @@ func (in *Instance) abortUpload(o *object) {
 		return
 	}
 	in.log.Infof("object %s: aborted multipart upload %s; its records stay buffered", o.key, o.uploadID)
+	forgetParquet(o)
 	o.uploadID, o.parts = "", nil
 	o.uploaded.Store(0)
 	o.encodedOff.Store(o.buf.DataStart())
@@ -295,6 +326,7 @@ const abortTimeout = 700 * time.Millisecond
 // lifecycle rule, say): the object is redone from its buffer.
 func (in *Instance) restartUpload(o *object, cause error) {
 	in.log.Warnf("object %s: multipart upload %s is gone (%v); uploading the object again from the buffer", o.key, o.uploadID, cause)
+	forgetParquet(o)
 	o.uploadID, o.parts = "", nil
 	o.uploaded.Store(0)
 	o.encodedOff.Store(o.buf.DataStart())

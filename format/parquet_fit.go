@@ -1,0 +1,153 @@
+package format
+
+import (
+	"github.com/tinylib/msgp/msgp"
+)
+
+// Misfit describes a record field whose value a schema's column cannot
+// hold: the object's schema would have to change type.
+type Misfit struct {
+	Field string // dotted path
+	Want  Kind   // the column's kind
+	Got   Kind   // the value's kind
+}
+
+// Misfit returns the first field of record that s cannot hold, or nil.
+// Fields s does not declare are not misfits: they go to _extra. A value
+// that cannot be read counts as fitting here; the encoder reports it.
+func (s *ParquetSchema) Misfit(record []byte) *Misfit {
+	n, b, err := msgp.ReadMapHeaderBytes(record)
+	if err != nil {
+		return nil
+	}
+	for i := uint32(0); i < n; i++ {
+		key, rest, ok, err := readKey(b)
+		if err != nil {
+			return nil
+		}
+		end, err := msgp.Skip(rest)
+		if err != nil {
+			return nil
+		}
+		if ok {
+			if f := s.root.Child(string(key)); f != nil && !f.special {
+				if m := misfit(f, rest[:len(rest)-len(end)]); m != nil {
+					m.Field = prefixed(f.Name, m.Field)
+					return m
+				}
+			}
+		}
+		b = end
+	}
+	return nil
+}
+
+func prefixed(name, rest string) string {
+	if rest == "" {
+		return name
+	}
+	if rest[0] == '[' {
+		return name + rest
+	}
+	return name + "." + rest
+}
+
+// misfit checks v against f; the path it returns is below f.
+func misfit(f *Field, v []byte) *Misfit {
+	k := kindOf(v)
+	if !holds(f.Kind, k) {
+		return &Misfit{Want: f.Kind, Got: k}
+	}
+	switch {
+	case k == KindGroup && f.Kind == KindGroup:
+		n, b, err := msgp.ReadMapHeaderBytes(v)
+		if err != nil {
+			return nil
+		}
+		for i := uint32(0); i < n; i++ {
+			key, rest, ok, err := readKey(b)
+			if err != nil {
+				return nil
+			}
+			end, err := msgp.Skip(rest)
+			if err != nil {
+				return nil
+			}
+			if c := f.Child(string(key)); ok && c != nil {
+				if m := misfit(c, rest[:len(rest)-len(end)]); m != nil {
+					m.Field = prefixed(c.Name, m.Field)
+					return m
+				}
+			}
+			b = end
+		}
+	case k == KindList && f.Kind == KindList:
+		n, b, err := msgp.ReadArrayHeaderBytes(v)
+		if err != nil {
+			return nil
+		}
+		for i := uint32(0); i < n; i++ {
+			end, err := msgp.Skip(b)
+			if err != nil {
+				return nil
+			}
+			if m := misfit(f.Elem, b[:len(b)-len(end)]); m != nil {
+				m.Field = prefixed("[]", m.Field)
+				return m
+			}
+			b = end
+		}
+	}
+	return nil
+}
+
+// fits says whether f holds v entirely: every member known (when strict)
+// and every value of a kind its column takes.
+func (s *ParquetSchema) fits(f *Field, v []byte, strict bool) bool {
+	k := kindOf(v)
+	if !holds(f.Kind, k) {
+		return false
+	}
+	switch {
+	case k == KindGroup && f.Kind == KindGroup:
+		n, b, err := msgp.ReadMapHeaderBytes(v)
+		if err != nil {
+			return false
+		}
+		for i := uint32(0); i < n; i++ {
+			key, rest, ok, err := readKey(b)
+			if err != nil {
+				return false
+			}
+			end, err := msgp.Skip(rest)
+			if err != nil {
+				return false
+			}
+			c := f.Child(string(key))
+			if !ok || c == nil {
+				if strict {
+					return false
+				}
+			} else if !s.fits(c, rest[:len(rest)-len(end)], strict) {
+				return false
+			}
+			b = end
+		}
+	case k == KindList && f.Kind == KindList:
+		n, b, err := msgp.ReadArrayHeaderBytes(v)
+		if err != nil {
+			return false
+		}
+		for i := uint32(0); i < n; i++ {
+			end, err := msgp.Skip(b)
+			if err != nil {
+				return false
+			}
+			if !s.fits(f.Elem, b[:len(b)-len(end)], strict) {
+				return false
+			}
+			b = end
+		}
+	}
+	return true
+}
