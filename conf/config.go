@@ -92,7 +92,7 @@ type Config struct {
 	ParquetRowGroupSize  int64  // 0: upload_chunk_size
 	ParquetTimeUnit      string // "micros" or "nanos"
 
-	StorageClass   string // "" for the bucket's default
+	StorageClass string // "" for the bucket's default
 
 	Checksum     ChecksumMode
 	Sync         SyncPolicy

@@ -23,10 +23,10 @@ import (
 const datasetRecords = 100_000
 
 type dataset struct {
-	chunks   [][]byte
-	records  int
-	msgpack  int64 // input bytes
-	rawText  int64 // the records as log text lines
+	chunks  [][]byte
+	records int
+	msgpack int64 // input bytes
+	rawText int64 // the records as log text lines
 }
 
 var (
