@@ -51,6 +51,8 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzRecovery -fuzztime $(FUZZTIME) ./buffer/
 	$(GO) test -run '^$$' -fuzz FuzzReader -fuzztime $(FUZZTIME) ./format/
 	$(GO) test -run '^$$' -fuzz FuzzJSONEncoder -fuzztime $(FUZZTIME) ./format/
+	$(GO) test -run '^$$' -fuzz FuzzParquetRow -fuzztime $(FUZZTIME) ./format/
+	$(GO) test -run '^$$' -fuzz FuzzParseParquetSchema -fuzztime $(FUZZTIME) ./format/
 
 clean:
 	rm -rf build

@@ -3,6 +3,7 @@ package format
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"strings"
 )
 
@@ -22,7 +23,7 @@ func ParseParquetSchema(text string) (*Field, error) {
 	if err := dec.Decode(&v); err != nil {
 		return nil, fmt.Errorf("not a JSON object: %v", err)
 	}
-	if dec.More() {
+	if _, err := dec.Token(); err != io.EOF {
 		return nil, fmt.Errorf("text follows the JSON object")
 	}
 	obj, ok := v.(map[string]any)
@@ -40,8 +41,11 @@ func ParseParquetSchema(text string) (*Field, error) {
 }
 
 func declaredField(path string, v any, depth int) (*Field, error) {
-	if depth > maxParquetDepth {
-		return nil, fmt.Errorf("field %q: nested deeper than %d levels", path, maxParquetDepth)
+	switch v.(type) {
+	case map[string]any, []any:
+		if depth > maxParquetDepth {
+			return nil, fmt.Errorf("field %q: nested deeper than %d levels", path, maxParquetDepth)
+		}
 	}
 	switch t := v.(type) {
 	case string:
@@ -90,5 +94,5 @@ var declaredKinds = map[string]Kind{
 	"int64": KindInt, "int": KindInt, "long": KindInt, "integer": KindInt,
 	"double": KindDouble, "float": KindDouble, "float64": KindDouble,
 	"boolean": KindBool, "bool": KindBool,
-	"json": KindJSON,
+	"json": KindJSON, "null": KindNull,
 }

@@ -39,7 +39,7 @@ func (x *extraWriter) add(path [][]byte, key, value []byte) {
 }
 
 // render appends the JSON object of every entry to dst.
-func (x *extraWriter) render(dst []byte, e *JSONEncoder) []byte {
+func (x *extraWriter) render(dst []byte, e *JSONEncoder) ([]byte, error) {
 	dst = append(dst, '{')
 	x.open, x.wrote = x.open[:0], append(x.wrote[:0], false)
 	for _, en := range x.entries {
@@ -62,13 +62,13 @@ func (x *extraWriter) render(dst []byte, e *JSONEncoder) []byte {
 		dst = x.member(dst, e, x.segs[en.to-1])
 		var err error
 		if dst, _, err = e.appendValue(dst, en.value, 2); err != nil {
-			dst = append(dst, "null"...)
+			return dst, err
 		}
 	}
 	for range x.open {
 		dst = append(dst, '}')
 	}
-	return append(dst, '}')
+	return append(dst, '}'), nil
 }
 
 // member starts a member named by the raw msgpack key: a comma when

@@ -2,6 +2,7 @@ package format
 
 import (
 	"math"
+	"unicode/utf8"
 
 	"github.com/tinylib/msgp/msgp"
 )
@@ -17,7 +18,7 @@ func kindOf(b []byte) Kind {
 	case msgp.IntType:
 		return KindInt
 	case msgp.UintType:
-		if len(b) == 9 && b[0] == 0xcf && b[1] >= 0x80 {
+		if len(b) >= 9 && b[0] == 0xcf && b[1] >= 0x80 {
 			return KindDouble // above math.MaxInt64
 		}
 		return KindInt
@@ -99,17 +100,18 @@ func readInt(b []byte) (int64, []byte, error) {
 	return msgp.ReadInt64Bytes(b)
 }
 
-// readKey reads a map key: strings and bin as they are; other scalars are
-// reported with ok false (they have no column; their members go to
-// _extra).
+// readKey reads a map key: strings and bin as they are; other scalars, and
+// names that are not UTF-8 (which a Parquet footer cannot carry), are
+// reported with ok false: they have no column, their members go to
+// _extra.
 func readKey(b []byte) (key, rest []byte, ok bool, err error) {
 	switch msgp.NextType(b) {
 	case msgp.StrType:
 		key, rest, err = msgp.ReadStringZC(b)
-		return key, rest, err == nil, err
+		return key, rest, err == nil && utf8.Valid(key), err
 	case msgp.BinType:
 		key, rest, err = msgp.ReadBytesZC(b)
-		return key, rest, err == nil, err
+		return key, rest, err == nil && utf8.Valid(key), err
 	}
 	rest, err = msgp.Skip(b)
 	return nil, rest, false, err

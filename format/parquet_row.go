@@ -104,7 +104,10 @@ func (e *RowEncoder) record(ev *Event) error {
 		if e.extra.empty() {
 			e.null(x, 0, 0)
 		} else {
-			e.tmp = e.extra.render(e.tmp[:0], e.json)
+			var err error
+			if e.tmp, err = e.extra.render(e.tmp[:0], e.json); err != nil {
+				return err
+			}
 			e.put(x, parquet.ByteArrayValue(e.arena.copy(e.tmp)), 0)
 		}
 	}
@@ -142,6 +145,9 @@ func (e *RowEncoder) members(g *Field, b []byte, depth int) error {
 		b = end
 		if ok {
 			if j, found := g.byName[string(key)]; found && !g.Children[j].special {
+				if slots[j] != nil {
+					e.toExtra(rawKey, slots[j]) // a duplicate key
+				}
 				slots[j] = v
 				continue
 			}
@@ -274,8 +280,7 @@ func (e *RowEncoder) leaf(f *Field, v []byte) (parquet.Value, bool, error) {
 			return parquet.Value{}, false, e.check(v, err)
 		}
 		if !utf8.Valid(s) {
-			e.tmp = appendValidUTF8(e.tmp[:0], s)
-			e.json.invalidUTF8++
+			e.tmp = appendValidUTF8(e.tmp[:0], s, &e.json.invalidUTF8)
 			s = e.arena.copy(e.tmp)
 		}
 		return parquet.ByteArrayValue(s), true, nil
@@ -319,11 +324,12 @@ func stringBytes(v []byte) ([]byte, error) {
 }
 
 // appendValidUTF8 copies s with each invalid sequence replaced by U+FFFD.
-func appendValidUTF8(dst, s []byte) []byte {
+func appendValidUTF8(dst, s []byte, invalid *int) []byte {
 	for len(s) > 0 {
 		r, n := utf8.DecodeRune(s)
 		if r == utf8.RuneError && n == 1 {
 			dst = utf8.AppendRune(dst, utf8.RuneError)
+			*invalid++
 		} else {
 			dst = append(dst, s[:n]...)
 		}

@@ -82,7 +82,8 @@ func (f *Field) write(b *strings.Builder) {
 			if i > 0 {
 				b.WriteByte(',')
 			}
-			fmt.Fprintf(b, "%q:", c.Name)
+			b.Write(appendJSONString(nil, []byte(c.Name), nil))
+			b.WriteByte(':')
 			c.write(b)
 		}
 		b.WriteByte('}')
@@ -91,7 +92,7 @@ func (f *Field) write(b *strings.Builder) {
 		f.Elem.write(b)
 		b.WriteByte(']')
 	default:
-		fmt.Fprintf(b, "%q", f.Kind.String())
+		b.Write(appendJSONString(nil, []byte(f.Kind.String()), nil))
 	}
 }
 

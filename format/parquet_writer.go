@@ -39,6 +39,7 @@ func NewParquetWriter(s *ParquetSchema, out io.Writer) *ParquetWriter {
 		parquet.Compression(codec),
 		parquet.DictionaryMaxBytes(dictionaryLimit),
 		parquet.CreatedBy("s3append", "", ""),
+		parquet.WriteBufferSize(0),
 	)
 	return pw
 }

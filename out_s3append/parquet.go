@@ -58,14 +58,16 @@ func (in *Instance) rowGroupThreshold() int64 {
 // sealed.
 func (in *Instance) advanceParquet(o *object, ps *parquetScratch) error {
 	if o.resume {
-		o.resume = false
+		// Nothing is encoded before the old upload is gone: new parts must
+		// never join the parts of an earlier run.
 		if o.uploadID != "" {
 			in.log.Infof("object %s: a Parquet upload cannot be resumed; aborting upload %s of an earlier run and encoding the object again from the buffer", o.key, o.uploadID)
 			in.abortUpload(o)
 			if o.uploadID != "" {
-				return fmt.Errorf("aborting the multipart upload of an earlier run failed")
+				return fmt.Errorf("aborting the multipart upload of an earlier run failed; retried later")
 			}
 		}
+		o.resume = false
 	}
 	for in.ctx.Err() == nil {
 		pf := o.pq
@@ -303,8 +305,11 @@ func (in *Instance) uploadParquetTail(o *object, pf *parquetFile) error {
 	if o.uploadID == "" {
 		// With no readable record (res.records 0) there is no object, only
 		// dead letters.
+		if err := in.putWhole(o, pf.sink.Bytes(), res); err != nil {
+			return err
+		}
 		in.reportBad(o, res)
-		return in.putWhole(o, pf.sink.Bytes(), res)
+		return nil
 	}
 	if pf.sink.Len() > 0 {
 		if err := in.uploadParquetPart(o, pf); err != nil {
