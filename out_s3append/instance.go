@@ -271,7 +271,11 @@ func (in *Instance) adopt(rec *buffer.Recovery) {
 		in.all[o] = struct{}{}
 	}
 	if n := len(rec.Objects); n > 0 {
-		in.log.Infof("buffer recovery: %d objects (%d bytes) from an earlier run will be uploaded", n, in.store.Used())
+		what := "objects"
+		if n == 1 {
+			what = "object"
+		}
+		in.log.Infof("buffer recovery: %d %s (%d bytes) from an earlier run will be uploaded", n, what, in.store.Used())
 		for o := range in.all {
 			in.schedule(o)
 		}

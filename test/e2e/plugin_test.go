@@ -157,7 +157,7 @@ func TestMultipartObject(t *testing.T) {
 func TestInvalidConfigFailsInit(t *testing.T) {
 	dir := t.TempDir()
 	cfg := writeConfig(t, dir, output{match: "*", opts: map[string]string{
-		"bucket": "b", "upload_chunk_size": "1M", "compression": "lz4", "format": "parquet",
+		"bucket": "b", "upload_chunk_size": "1M", "compression": "lz4", "format": "avro",
 	}})
 	code, log, _ := runHost(t, dir, cfg, []entry{{tag: "x", first: 0, n: 1, step: time.Second}})
 	if code != 1 {
