@@ -97,7 +97,21 @@ func run() error {
     store_dir         %s
     s3_key_format     /logs/service=$TAG[1]/dt=%%Y-%%m-%%d/hour=%%H/$UUID.json.gz
     compression       gzip
-`, bucket, srv.Region, srv.Endpoint, filepath.Join(work, "buffer"))
+
+# The same records once more, as Parquet (schema inferred, zstd pages).
+[OUTPUT]
+    Name              s3append
+    Match             kube.*
+    Retry_Limit       no_limits
+    bucket            %[1]s
+    region            %[2]s
+    endpoint          %[3]s
+    use_path_style    true
+    checksum          when_required
+    store_dir         %[5]s
+    s3_key_format     /parquet/service=$TAG[1]/dt=%%Y-%%m-%%d/hour=%%H/$UUID.parquet
+    format            parquet
+`, bucket, srv.Region, srv.Endpoint, filepath.Join(work, "buffer"), filepath.Join(work, "buffer-parquet"))
 	confPath := filepath.Join(work, "fluent-bit.conf")
 	if err := os.WriteFile(confPath, []byte(config), 0o644); err != nil {
 		return err
@@ -133,11 +147,26 @@ func run() error {
 		fmt.Printf("  %8d bytes  %s\n", o.Size, o.Key)
 	}
 
+	for _, q := range []struct{ what, from string }{
+		{"JSON lines", fmt.Sprintf("read_json('%s/logs/**/*.json.gz', format='newline_delimited', hive_partitioning=true)", down)},
+		{"Parquet", fmt.Sprintf("read_parquet('%s/parquet/**/*.parquet', hive_partitioning=true)", down)},
+	} {
+		if err := summarize(q.what, q.from); err != nil {
+			return err
+		}
+	}
+	fmt.Printf("  Objects are kept in %s; the S3 server's data in %s.\n", down, filepath.Join(work, "s3"))
+	return nil
+}
+
+// summarize runs the demo query over one format's objects and checks that
+// every record sent was read back.
+func summarize(what, from string) error {
 	query := fmt.Sprintf(`SELECT service, dt, hour, count(*) AS records, count(DISTINCT id) AS ids,
        sum(CASE WHEN level = 'error' THEN 1 ELSE 0 END) AS errors, round(avg(latency_ms), 1) AS avg_latency_ms
-FROM read_json('%s/**/*.json.gz', format='newline_delimited', hive_partitioning=true)
-GROUP BY ALL ORDER BY ALL`, down)
-	step("DuckDB over the downloaded objects (hive partitions from the keys):")
+FROM %s
+GROUP BY ALL ORDER BY ALL`, from)
+	step("DuckDB over the downloaded " + what + " objects (hive partitions from the keys):")
 	fmt.Println(indent(query))
 	rows, err := duckdb.Query(query)
 	if err != nil {
@@ -156,11 +185,10 @@ GROUP BY ALL ORDER BY ALL`, down)
 		fmt.Sscan(fmt.Sprint(r["records"]), &n)
 		total += n
 	}
-	fmt.Printf("\n  %d records sent, %d read back by DuckDB from %d objects.\n", records, total, len(objs))
+	fmt.Printf("\n  %d records sent, %d read back by DuckDB from the %s objects.\n", records, total, what)
 	if total != records {
-		return fmt.Errorf("DuckDB read %d records, %d were sent", total, records)
+		return fmt.Errorf("DuckDB read %d records from the %s objects, %d were sent", total, what, records)
 	}
-	fmt.Printf("  Objects are kept in %s; the S3 server's data in %s.\n", down, filepath.Join(work, "s3"))
 	return nil
 }
 
