@@ -103,6 +103,11 @@ type Config struct {
 	DeadLetterPrefix string
 	UploadWorkers    int
 	ShutdownTimeout  time.Duration
+	// LateDataWindow is how long after its event-time slot ends an object
+	// stays open for late records.
+	LateDataWindow time.Duration
+	// MaxOpenObjects bounds the objects taking records at once.
+	MaxOpenObjects int
 
 	// Raw holds the options the user set, by lower-case option name, with
 	// the values as written (surrounding spaces trimmed).

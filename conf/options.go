@@ -282,6 +282,25 @@ var specs = []optionSpec{
 		show: func(c *Config) string { return strconv.Itoa(c.UploadWorkers) },
 	},
 	{
+		Option: Option{Name: "late_data_window", Default: "1m", FluentBitS3: "-",
+			Description: "How long an object stays open for late records once the event-time slot of its key (the finest strftime conversion: an hour for %H) is over: when no record came for that long it is completed, and records later still go to a new object of their own slot, never to a neighbouring partition."},
+		apply: func(c *Config, v string) (err error) { c.LateDataWindow, err = parseDuration(v); return err },
+		show:  func(c *Config) string { return formatDuration(c.LateDataWindow) },
+	},
+	{
+		Option: Option{Name: "max_open_objects", Default: "1000", FluentBitS3: "-",
+			Description: "Most objects taking records at once; past it the least recently written one is completed (with a warning), so a key template with a high-cardinality part cannot exhaust memory or file handles."},
+		apply: func(c *Config, v string) error {
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				return errNotWholeNumber
+			}
+			c.MaxOpenObjects = n
+			return nil
+		},
+		show: func(c *Config) string { return strconv.Itoa(c.MaxOpenObjects) },
+	},
+	{
 		Option: Option{Name: "shutdown_timeout", Default: "4s", FluentBitS3: "-",
 			Description: "On exit, how long to keep completing uploads before leaving the rest on disk for the next start. Keep it below Fluent Bit's Grace (5s by default); 0 leaves everything for the next start."},
 		apply: func(c *Config, v string) (err error) { c.ShutdownTimeout, err = parseDuration(v); return err },

@@ -71,6 +71,8 @@ var samples = map[string]string{
 	"upload_retry_limit":           "7",
 	"dead_letter_prefix":           "dlq/",
 	"upload_workers":               "8",
+	"late_data_window":             "5m",
+	"max_open_objects":             "50",
 	"shutdown_timeout":             "2s",
 }
 

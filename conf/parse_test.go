@@ -68,6 +68,8 @@ func TestParseDefaults(t *testing.T) {
 		ParquetUnknownFields:     "extra",
 		ParquetNested:            "native",
 		ParquetTimeUnit:          "micros",
+		LateDataWindow:           time.Minute,
+		MaxOpenObjects:           1000,
 		Raw:                      map[string]string{"bucket": "my-bucket"},
 	}
 	if !reflect.DeepEqual(c, want) {

@@ -193,6 +193,12 @@ func (c *Config) problems() []problem {
 		bad("upload_workers", fmt.Sprintf("must be from 1 to %d", maxWorkers))
 	}
 
+	if c.LateDataWindow < 0 {
+		bad("late_data_window", "must not be negative")
+	}
+	if c.MaxOpenObjects < 1 {
+		bad("max_open_objects", "must be at least 1")
+	}
 	if c.ShutdownTimeout < 0 {
 		bad("shutdown_timeout", "must not be negative")
 	}

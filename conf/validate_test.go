@@ -39,6 +39,7 @@ func TestValidateZeroConfigReportsEveryProblem(t *testing.T) {
 		"sync: must be set",
 		"dead_letter_prefix: must be set",
 		`upload_workers: "0" must be from 1 to 64`,
+		`max_open_objects: "0" must be at least 1`,
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("problems:\n got %q\nwant %q", got, want)

@@ -193,6 +193,7 @@ func (in *Instance) appendGroups(tag string, groups []group, force bool) (Result
 	if res, err := in.commitGroups(tag, order, force); err != nil {
 		return res, err
 	}
+	in.evictOpen(groups)
 	// Objects are sealed or queued after their locks are released.
 	for _, g := range order {
 		o := g.obj
@@ -252,8 +253,10 @@ func (in *Instance) commitGroups(tag string, order []*group, force bool) (Result
 		return Retry, err
 	}
 	records := 0
+	now := time.Now()
 	for _, g := range order {
 		g.obj.buf.CommitLocked()
+		in.noteSlot(g.obj, g.data, now)
 		records += g.records
 	}
 	in.stats.RecordsBuffered.Add(int64(records))

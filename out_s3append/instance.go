@@ -319,7 +319,7 @@ func (in *Instance) tick(now time.Time) {
 	var due, ready []*object
 	in.mu.Lock()
 	for o := range in.all {
-		if !o.sealed.Load() && now.Sub(o.created) >= in.cfg.UploadTimeout {
+		if !o.sealed.Load() && (now.Sub(o.created) >= in.cfg.UploadTimeout || in.slotOver(o, now)) {
 			due = append(due, o)
 		} else if o.sealed.Load() || o.pending() >= in.readyThreshold(o) {
 			ready = append(ready, o)
@@ -327,7 +327,7 @@ func (in *Instance) tick(now time.Time) {
 	}
 	in.mu.Unlock()
 	for _, o := range due {
-		in.sealObject(o, "upload_timeout")
+		in.sealObject(o, "upload_timeout or event-time slot over")
 	}
 	for _, o := range ready {
 		in.schedule(o)

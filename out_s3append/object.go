@@ -24,6 +24,11 @@ type object struct {
 	queued atomic.Bool
 	// dirty is set when frames were written but not fsynced (sync interval).
 	dirty atomic.Bool
+	// slotEnd is when the event-time slot of the object's key ends (Unix
+	// seconds; 0 when the key has none); lastWrite when records were last
+	// written to it (Unix nanoseconds).
+	slotEnd   atomic.Int64
+	lastWrite atomic.Int64
 
 	// parquet marks an object written as Parquet; the dead-letter objects
 	// of a Parquet output are JSON lines. comp is a JSON-lines object's
