@@ -67,6 +67,16 @@ type Config struct {
 	Endpoint     string // "" for AWS; otherwise an http(s) URL
 	UsePathStyle bool
 
+	// TLSCAFile is a PEM file of CAs trusted on top of the system's.
+	TLSCAFile             string
+	TLSInsecureSkipVerify bool
+	// Profile, RoleARN, ExternalID and STSEndpoint pick the credentials;
+	// the keys themselves come from the AWS SDK's chain, never from here.
+	Profile     string
+	RoleARN     string
+	ExternalID  string
+	STSEndpoint string
+
 	TotalFileSize   int64
 	UploadChunkSize int64
 	UploadTimeout   time.Duration
@@ -76,6 +86,16 @@ type Config struct {
 
 	S3KeyFormat              *KeyTemplate
 	S3KeyFormatTagDelimiters string
+	// TimeZone is the zone the key's time conversions and event-time
+	// slots are rendered in; nil means UTC.
+	TimeZone *time.Location
+	// S3KeyMissingValue stands in the key for a missing, null or empty
+	// value ($RECORD field, $TAG[n] past the end of the tag).
+	S3KeyMissingValue string
+	// IndexFormat is the printf format of $INDEX, with one integer verb.
+	IndexFormat string
+	// StaticFilePath: no -<uuid> is ever appended to keys.
+	StaticFilePath bool
 
 	Compression    Compression
 	Format         Format
@@ -93,6 +113,12 @@ type Config struct {
 	ParquetTimeUnit      string // "micros" or "nanos"
 
 	StorageClass string // "" for the bucket's default
+	SSE          string // "" for the bucket's default, SSES3, SSEKMS or SSEKMSDSSE
+	SSEKMSKeyID  string
+	CannedACL    string
+	Tags         []Tag // in the order written
+	// SendContentMD5 adds Content-MD5 to uploads (Object Lock buckets).
+	SendContentMD5 bool
 
 	Checksum     ChecksumMode
 	Sync         SyncPolicy

@@ -56,20 +56,50 @@ var specs = []optionSpec{
 	{
 		Option: Option{Name: "endpoint", FluentBitS3: "endpoint",
 			Description: "URL of an S3-compatible store, e.g. http://minio:9000. Without a scheme, https is assumed. Unset for AWS."},
-		apply: func(c *Config, v string) error {
-			if v != "" && !strings.Contains(v, "://") {
-				v = "https://" + v
-			}
-			c.Endpoint = v
-			return nil
-		},
-		show: func(c *Config) string { return c.Endpoint },
+		apply: func(c *Config, v string) error { c.Endpoint = withScheme(v); return nil },
+		show:  func(c *Config) string { return c.Endpoint },
 	},
 	{
 		Option: Option{Name: "use_path_style", Default: "false", FluentBitS3: "-",
 			Description: "Address the bucket as endpoint/bucket/key instead of bucket.endpoint/key; most S3-compatible stores need this."},
 		apply: func(c *Config, v string) (err error) { c.UsePathStyle, err = parseBool(v); return err },
 		show:  func(c *Config) string { return strconv.FormatBool(c.UsePathStyle) },
+	},
+	{
+		Option: Option{Name: "tls_ca_file", FluentBitS3: "-",
+			Description: "PEM file of CA certificates to trust, on top of the system's, for an https endpoint signed by a private CA; it must be readable and hold at least one certificate when Fluent Bit starts."},
+		apply: func(c *Config, v string) error { c.TLSCAFile = v; return nil },
+		show:  func(c *Config) string { return c.TLSCAFile },
+	},
+	{
+		Option: Option{Name: "tls_insecure_skip_verify", Default: "false", FluentBitS3: "-",
+			Description: "Accept any certificate from the endpoint. For a lab only: anyone on the network path can then read and change the data, and a warning says so at every start; use tls_ca_file instead."},
+		apply: func(c *Config, v string) (err error) { c.TLSInsecureSkipVerify, err = parseBool(v); return err },
+		show:  func(c *Config) string { return strconv.FormatBool(c.TLSInsecureSkipVerify) },
+	},
+	{
+		Option: Option{Name: "profile", FluentBitS3: "profile",
+			Description: "Profile of the shared AWS config and credentials files to take credentials and settings from. Unset, AWS_PROFILE or default applies."},
+		apply: func(c *Config, v string) error { c.Profile = v; return nil },
+		show:  func(c *Config) string { return c.Profile },
+	},
+	{
+		Option: Option{Name: "role_arn", FluentBitS3: "role_arn",
+			Description: "IAM role to assume through STS with the credentials found by the AWS SDK's chain, e.g. arn:aws:iam::123456789012:role/logs-writer."},
+		apply: func(c *Config, v string) error { c.RoleARN = v; return nil },
+		show:  func(c *Config) string { return c.RoleARN },
+	},
+	{
+		Option: Option{Name: "external_id", FluentBitS3: "external_id",
+			Description: "External ID sent when assuming role_arn, if the role's trust policy asks for one."},
+		apply: func(c *Config, v string) error { c.ExternalID = v; return nil },
+		show:  func(c *Config) string { return c.ExternalID },
+	},
+	{
+		Option: Option{Name: "sts_endpoint", FluentBitS3: "sts_endpoint",
+			Description: "URL of the STS endpoint that role_arn is assumed through, e.g. a VPC endpoint. Unset, the region's STS applies."},
+		apply: func(c *Config, v string) error { c.STSEndpoint = withScheme(v); return nil },
+		show:  func(c *Config) string { return c.STSEndpoint },
 	},
 	{
 		Option: Option{Name: "total_file_size", Default: "100M", FluentBitS3: "total_file_size",
@@ -103,7 +133,7 @@ var specs = []optionSpec{
 	},
 	{
 		Option: Option{Name: "s3_key_format", Default: "/fluent-bit-logs/$TAG/%Y/%m/%d/%H/$UUID", FluentBitS3: "s3_key_format",
-			Description: "Template of object keys: $TAG, $TAG[0] to $TAG[9] (tag parts), $UUID, $INDEX and the strftime conversions %Y %m %d %H %M %S %j %y %b %a %p %Z %z %s %%, rendered from each record's own tag and event time: records whose keys differ go to different objects, so the finest time conversion is the partition size. A leading / is dropped. With the default, keys end in .json, .json.gz or .json.zst after the compression."},
+			Description: "Template of object keys: $TAG, $TAG[0] to $TAG[9] (tag parts), $RECORD['field'] (a record field at any depth, as in $RECORD['kubernetes']['namespace_name'], single or double quotes), ${ENV_VAR} (read once at start; unset, the plugin does not start), $UUID, $INDEX and the strftime conversions %Y %m %d %H %M %S %j %y %b %a %p %Z %z %s %%, rendered from each record's own tag, fields and event time in time_zone: records whose keys differ go to different objects, so the finest time conversion is the partition size. Values from the tag, fields and environment stay in their key segment: / and control characters become _, each byte of invalid UTF-8 becomes _, .. becomes __ and a value of . becomes _; numbers and booleans are written as text; a missing, null or empty value, a map or an array is written as s3_key_missing_value. A leading / is dropped. Keys over 1024 bytes are refused at start when the template alone makes them so; otherwise a record whose key would be is sent to dead_letter_prefix. With the default, keys end in .json, .json.gz or .json.zst after the compression."},
 		apply: func(c *Config, v string) (err error) { c.S3KeyFormat, err = parseKeyFormat(v); return err },
 		show: func(c *Config) string {
 			if c.S3KeyFormat == nil {
@@ -117,6 +147,30 @@ var specs = []optionSpec{
 			Description: "Characters that split the tag into the parts $TAG[n] refers to; each character is a delimiter."},
 		apply: func(c *Config, v string) error { c.S3KeyFormatTagDelimiters = v; return nil },
 		show:  func(c *Config) string { return c.S3KeyFormatTagDelimiters },
+	},
+	{
+		Option: Option{Name: "time_zone", Default: "UTC", FluentBitS3: "-",
+			Description: "IANA time zone (UTC, Asia/Shanghai, America/New_York) that the key's time conversions are rendered in. Partitions follow that zone's local days and hours, daylight saving changes included: the hour that repeats when clocks go back is one partition (add %z to split it), the hour that is skipped has none. The zone database is built into the plugin."},
+		apply: func(c *Config, v string) (err error) { c.TimeZone, err = parseTimeZone(v); return err },
+		show:  func(c *Config) string { return showTimeZone(c.TimeZone) },
+	},
+	{
+		Option: Option{Name: "s3_key_missing_value", Default: "_unknown", FluentBitS3: "-",
+			Description: "What a key holds in place of a value that is missing, null or empty: a $RECORD field the record lacks (or holds a map or an array in), a $TAG[n] past the end of the tag. It must fit in a key segment as is: no /, .., control characters or invalid UTF-8."},
+		apply: func(c *Config, v string) error { c.S3KeyMissingValue = v; return nil },
+		show:  func(c *Config) string { return c.S3KeyMissingValue },
+	},
+	{
+		Option: Option{Name: "index_format", Default: "%06d", FluentBitS3: "-",
+			Description: "printf format of $INDEX: one integer verb (%d, %x, %X or %o, with an optional 0 flag and width) and literal text, e.g. %06d for 000042 or part-%d. $INDEX counts the objects of each key prefix (the key up to the per-object parts) and is kept in store_dir across restarts."},
+		apply: func(c *Config, v string) error { c.IndexFormat = v; return nil },
+		show:  func(c *Config) string { return c.IndexFormat },
+	},
+	{
+		Option: Option{Name: "static_file_path", Default: "false", FluentBitS3: "static_file_path",
+			Description: "Use keys exactly as rendered, never with a random id appended. s3append appends one (a dash and a UUID) only when the template has neither $UUID nor $INDEX, where Fluent Bit's s3 does whenever $UUID is missing; so with $UUID or $INDEX in the template this changes nothing, and a template with neither is refused, since each object of a partition would overwrite the one before."},
+		apply: func(c *Config, v string) (err error) { c.StaticFilePath, err = parseBool(v); return err },
+		show:  func(c *Config) string { return strconv.FormatBool(c.StaticFilePath) },
 	},
 	{
 		Option: Option{Name: "compression", Default: "gzip", FluentBitS3: "compression",
@@ -222,6 +276,36 @@ var specs = []optionSpec{
 		show:  func(c *Config) string { return c.StorageClass },
 	},
 	{
+		Option: Option{Name: "sse", FluentBitS3: "-",
+			Description: "Server-side encryption of the objects: AES256 (SSE-S3, keys managed by S3), aws:kms (SSE-KMS) or aws:kms:dsse. Unset, the bucket's default encryption applies."},
+		apply: func(c *Config, v string) error { c.SSE = canonicalSSE(v); return nil },
+		show:  func(c *Config) string { return c.SSE },
+	},
+	{
+		Option: Option{Name: "sse_kms_key_id", FluentBitS3: "-",
+			Description: "With sse aws:kms: the KMS key (ID, ARN or alias ARN) that encrypts the objects. Unset, the account's AWS managed key for S3 applies."},
+		apply: func(c *Config, v string) error { c.SSEKMSKeyID = v; return nil },
+		show:  func(c *Config) string { return c.SSEKMSKeyID },
+	},
+	{
+		Option: Option{Name: "canned_acl", FluentBitS3: "canned_acl",
+			Description: "Canned ACL of the objects: private, public-read, public-read-write, authenticated-read, aws-exec-read, bucket-owner-read or bucket-owner-full-control. Unset, none is sent; buckets with ACLs disabled reject any but bucket-owner-full-control."},
+		apply: func(c *Config, v string) error { c.CannedACL = strings.ToLower(v); return nil },
+		show:  func(c *Config) string { return c.CannedACL },
+	},
+	{
+		Option: Option{Name: "tags", FluentBitS3: "-",
+			Description: "Tags of the objects, as key=value,key2=value2: at most 10, keys up to 128 and values up to 256 characters, of letters, digits, spaces and + - = . _ : / @."},
+		apply: func(c *Config, v string) (err error) { c.Tags, err = parseTags(v); return err },
+		show:  func(c *Config) string { return formatTags(c.Tags) },
+	},
+	{
+		Option: Option{Name: "send_content_md5", Default: "false", FluentBitS3: "send_content_md5",
+			Description: "Send a Content-MD5 header with every object and part, as buckets with Object Lock demand when flexible checksums are off (checksum when_required)."},
+		apply: func(c *Config, v string) (err error) { c.SendContentMD5, err = parseBool(v); return err },
+		show:  func(c *Config) string { return strconv.FormatBool(c.SendContentMD5) },
+	},
+	{
 		Option: Option{Name: "checksum", Default: "when_supported", FluentBitS3: "-",
 			Description: "When the S3 client sends flexible checksums: when_supported (the AWS default) or when_required, for S3-compatible stores that reject them."},
 		apply: func(c *Config, v string) error { c.Checksum = ChecksumMode(strings.ToLower(v)); return nil },
@@ -306,6 +390,14 @@ var specs = []optionSpec{
 		apply: func(c *Config, v string) (err error) { c.ShutdownTimeout, err = parseDuration(v); return err },
 		show:  func(c *Config) string { return formatDuration(c.ShutdownTimeout) },
 	},
+}
+
+// withScheme makes https the scheme of a URL written without one.
+func withScheme(v string) string {
+	if v != "" && !strings.Contains(v, "://") {
+		return "https://" + v
+	}
+	return v
 }
 
 func specByName(name string) *optionSpec {

@@ -154,6 +154,21 @@ func (c *Config) problems() []problem {
 		missing("s3_key_format_tag_delimiters")
 	}
 
+	switch v := c.S3KeyMissingValue; {
+	case v == "":
+		missing("s3_key_missing_value")
+	case checkKeySegmentValue(v) != "":
+		bad("s3_key_missing_value", checkKeySegmentValue(v))
+	}
+	if c.IndexFormat == "" {
+		missing("index_format")
+	} else if reason := checkIndexFormat(c.IndexFormat); reason != "" {
+		bad("index_format", reason)
+	}
+	if c.StaticFilePath && c.S3KeyFormat != nil && len(c.S3KeyFormat.Parts) > 0 && !c.S3KeyFormat.HasUUID() && !c.S3KeyFormat.HasIndex() {
+		bad("static_file_path", fmt.Sprintf("is on but s3_key_format %q has neither $UUID nor $INDEX: every object of a partition would get the same key and overwrite the one before; add $UUID or $INDEX, or turn static_file_path off", c.S3KeyFormat.Raw), "s3_key_format")
+	}
+
 	oneOf("compression", string(c.Compression),
 		string(CompressionGzip), string(CompressionZstd), string(CompressionNone), string(CompressionSnappy))
 
@@ -178,6 +193,7 @@ func (c *Config) problems() []problem {
 	if c.StorageClass != "" {
 		oneOf("storage_class", c.StorageClass, storageClasses...)
 	}
+	c.accessProblems(bad)
 
 	oneOf("checksum", string(c.Checksum), string(ChecksumWhenSupported), string(ChecksumWhenRequired))
 

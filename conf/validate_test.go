@@ -32,6 +32,8 @@ func TestValidateZeroConfigReportsEveryProblem(t *testing.T) {
 		"store_dir: must be set",
 		"s3_key_format: must be set",
 		"s3_key_format_tag_delimiters: must be set",
+		"s3_key_missing_value: must be set",
+		"index_format: must be set",
 		"compression: must be set",
 		"format: must be set",
 		"json_date_format: must be set",

@@ -1,6 +1,7 @@
 package out_s3append
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"sort"
@@ -44,10 +45,15 @@ type flushScratch struct {
 	dead     group // lines for records that cannot be read
 	byRoute  map[string]int
 	routeBuf []byte
-	// The last slot seen and its group: consecutive records of a chunk
-	// usually share their route.
-	lastSlot  int64
-	lastGroup int
+	// The last slot seen (with its zone offset and record field values)
+	// and its group: consecutive records of a chunk usually share their
+	// route.
+	lastSlot   int64
+	lastOffset int64
+	lastFields []byte
+	lastGroup  int
+	fields     []byte   // the current record's $RECORD values
+	zone       zoneSpan // the key's time zone around the last event time
 }
 
 func newFlushScratch() any { return &flushScratch{byRoute: map[string]int{}} }
@@ -121,24 +127,46 @@ func (in *Instance) route(fs *flushScratch, tag string, chunk []byte) {
 		if int64(len(fs.ev.Raw)) > in.cfg.UploadChunkSize {
 			in.log.Limitedf("warn", "huge:"+tag, "tag %q: a record of %d bytes is larger than upload_chunk_size (%d): it is kept, and the part holding it is larger than the others", tag, len(fs.ev.Raw), in.cfg.UploadChunkSize)
 		}
-		g := fs.groupFor(in, tag, fs.ev.Sec)
+		g, unfit := fs.groupFor(in, tag, &fs.ev)
+		if g == nil {
+			in.stats.RecordsRejected.Add(1)
+			fs.dead.data = appendDeadLetter(fs.dead.data, time.Now(), tag, unfit, fs.ev.Raw)
+			fs.dead.records++
+			in.log.Limitedf("warn", "keylen:"+tag, "tag %q: %s; the record was sent to the dead-letter prefix %s", tag, unfit, in.cfg.DeadLetterPrefix)
+			continue
+		}
 		g.data = append(g.data, fs.ev.Raw...)
 		g.records++
 	}
 }
 
-func (fs *flushScratch) groupFor(in *Instance, tag string, sec int64) *group {
+// groupFor is the group of the event's route, or nil and the reason when
+// the record cannot have an object key. Slots are cut on the wall clock of
+// the key's time zone, and the zone offset is part of the fast path's key,
+// so the hour repeated when clocks go back never mixes with a %z it lacks.
+func (fs *flushScratch) groupFor(in *Instance, tag string, ev *format.Event) (*group, string) {
+	fs.zone.at(in.keys.loc, ev.Sec)
 	slot := int64(0)
 	if in.slot > 0 {
-		slot = floorDiv(sec, in.slot)
-	}
-	if fs.lastGroup >= 0 && slot == fs.lastSlot {
-		return &fs.groups[fs.lastGroup]
+		slot = floorDiv(ev.Sec+fs.zone.offset, in.slot)
 	}
 	var sanitized bool
-	fs.routeBuf, sanitized = in.keys.route(fs.routeBuf[:0], tag, time.Unix(sec, 0).UTC())
-	if sanitized {
-		in.log.Limitedf("warn", "sanitized:"+tag, "tag %q has characters that would leave their place in the key ('/', control characters, a bare . or ..): they are replaced by _ in %q", tag, strings.TrimPrefix(string(fs.routeBuf), deadMarker))
+	fs.fields = fs.fields[:0]
+	if in.keys.hasFields() {
+		fs.fields, sanitized = in.keys.appendFields(fs.fields, ev.Record)
+	}
+	if fs.lastGroup >= 0 && slot == fs.lastSlot && fs.zone.offset == fs.lastOffset && bytes.Equal(fs.fields, fs.lastFields) {
+		return &fs.groups[fs.lastGroup], ""
+	}
+	kt := fs.zone.keyTimeOf(ev.Sec)
+	var changed bool
+	fs.routeBuf, changed = in.keys.route(fs.routeBuf[:0], tag, &kt, fs.fields)
+	if changed || sanitized {
+		in.log.Limitedf("warn", "sanitized:"+tag, "tag %q: the tag or a record field has characters that would leave their place in the key ('/', .., control characters, invalid UTF-8): they are replaced by _ in %q", tag, readableRoute(fs.routeBuf))
+	}
+	if n := in.keys.keyLength(fs.routeBuf); n > conf.MaxKeyLength {
+		fs.lastGroup = -1
+		return nil, fmt.Sprintf("its object key would be up to %d bytes, over the S3 limit of %d", n, conf.MaxKeyLength)
 	}
 	i, ok := fs.byRoute[string(fs.routeBuf)]
 	if !ok {
@@ -152,8 +180,9 @@ func (fs *flushScratch) groupFor(in *Instance, tag string, sec int64) *group {
 		fs.groups[i].kind = buffer.KindEvents
 		fs.byRoute[fs.groups[i].route] = i
 	}
-	fs.lastSlot, fs.lastGroup = slot, i
-	return &fs.groups[i]
+	fs.lastSlot, fs.lastOffset, fs.lastGroup = slot, fs.zone.offset, i
+	fs.lastFields = append(fs.lastFields[:0], fs.fields...)
+	return &fs.groups[i], ""
 }
 
 func floorDiv(a, b int64) int64 {

@@ -92,6 +92,10 @@ func New(name string, cfg *conf.Config, s3 s3api.Store, log *Logger) (*Instance,
 	if err != nil {
 		return nil, fmt.Errorf("json_date_format: %w", err)
 	}
+	keys, err := newKeyRenderer(cfg, keySuffix(cfg, comp))
+	if err != nil {
+		return nil, err
+	}
 	store, rec, err := buffer.Open(storeDir(cfg), cfg.StoreDirLimitSize)
 	if err != nil {
 		return nil, err
@@ -103,7 +107,7 @@ func New(name string, cfg *conf.Config, s3 s3api.Store, log *Logger) (*Instance,
 	ctx, cancel := context.WithCancel(context.Background())
 	in := &Instance{
 		name: name, cfg: cfg, log: log, s3: s3, store: store, index: index,
-		keys: newKeyRenderer(cfg.S3KeyFormat, cfg.S3KeyFormatTagDelimiters),
+		keys: keys, keySuffix: keySuffix(cfg, comp),
 		json: format.JSONOptions{DateKey: cfg.JSONDateKey, DateFormat: dateFormat, LogKey: cfg.LogKey},
 		comp: comp, parquet: parquet, pqFields: pqFields, pqOpts: parquetOptions(cfg),
 		put: s3api.PutOptions{
@@ -118,14 +122,9 @@ func New(name string, cfg *conf.Config, s3 s3api.Store, log *Logger) (*Instance,
 		ctx:      ctx,
 		cancel:   cancel,
 	}
+	in.put = withAccessAttributes(in.put, cfg)
 	if parquet {
 		in.put.ContentEncoding = "" // Parquet compresses inside the file
-	}
-	if cfg.Raw["s3_key_format"] == "" {
-		in.keySuffix = ".json" + comp.Extension()
-		if parquet {
-			in.keySuffix = ".parquet"
-		}
 	}
 	in.slot = int64(in.keys.timeGranularity() / time.Second)
 	if in.slot == 1 {
@@ -196,7 +195,8 @@ const parquetContentType = "application/vnd.apache.parquet"
 // applies to objects of its own format; dead letters, and objects an
 // earlier run buffered in another format, carry their format's type.
 func (in *Instance) putOptions(o *object) s3api.PutOptions {
-	p := s3api.PutOptions{StorageClass: in.put.StorageClass}
+	p := in.put // storage class, encryption, ACL and tags: the same for all
+	p.ContentType, p.ContentEncoding = "", ""
 	switch {
 	case o.parquet == in.parquet && !strings.HasPrefix(o.route, deadMarker):
 		p.ContentType = in.put.ContentType

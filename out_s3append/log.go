@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sort"
+	"strings"
 	"sync"
 	"time"
 )
@@ -19,6 +21,9 @@ type Logger struct {
 	now    func() time.Time
 	// repeats limits messages that could otherwise flood the log.
 	repeats map[string]*repeat
+	// secrets are the credentials no line may show; redactor replaces them.
+	secrets  map[string]bool
+	redactor *strings.Replacer
 }
 
 type repeat struct {
@@ -41,8 +46,48 @@ func NewLogger(w io.Writer, name string) *Logger {
 func (l *Logger) write(level, msg string) {
 	line := fmt.Sprintf("[%s] [%5s] %s %s\n", l.now().Format("2006/01/02 15:04:05"), level, l.prefix, msg)
 	l.mu.Lock()
+	if l.redactor != nil {
+		line = l.redactor.Replace(line)
+	}
 	io.WriteString(l.w, line)
 	l.mu.Unlock()
+}
+
+// minSecretLen is the shortest value Redact takes for a credential: real
+// AWS access key IDs have 16 characters or more and secrets 40, while
+// hiding every occurrence of a short word would garble the log.
+const minSecretLen = 8
+
+// Redact makes every later line show [redacted] in place of each secret.
+// The S3 client calls it with each credential it obtains, before signing
+// with it, so neither an error a server echoes nor a debug line leaks one.
+func (l *Logger) Redact(secrets ...string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	added := false
+	for _, s := range secrets {
+		if len(s) >= minSecretLen && !l.secrets[s] {
+			if l.secrets == nil {
+				l.secrets = map[string]bool{}
+			}
+			l.secrets[s] = true
+			added = true
+		}
+	}
+	if !added {
+		return
+	}
+	all := make([]string, 0, len(l.secrets))
+	for s := range l.secrets {
+		all = append(all, s)
+	}
+	// Longest first, so a secret that contains another is hidden whole.
+	sort.Slice(all, func(i, j int) bool { return len(all[i]) > len(all[j]) || len(all[i]) == len(all[j]) && all[i] < all[j] })
+	pairs := make([]string, 0, 2*len(all))
+	for _, s := range all {
+		pairs = append(pairs, s, "[redacted]")
+	}
+	l.redactor = strings.NewReplacer(pairs...)
 }
 
 func (l *Logger) Infof(format string, a ...any)  { l.write("info", fmt.Sprintf(format, a...)) }

@@ -16,7 +16,7 @@ import (
 // never takes a neighbour's records.
 
 // keyLocation is the time zone the key's time conversions are rendered in.
-func (in *Instance) keyLocation() *time.Location { return time.UTC }
+func (in *Instance) keyLocation() *time.Location { return in.keys.loc }
 
 // slotEnd is when the event-time slot holding sec ends, or zero when the
 // key has no time conversion. Slots are cut in the key's time zone, on the
@@ -110,6 +110,8 @@ func variableParts(t *conf.KeyTemplate) string {
 			name = "the tag"
 		case conf.KeyStrftime:
 			name = "the event time"
+		case conf.KeyRecord:
+			name = "the record fields"
 		default:
 			continue
 		}

@@ -15,15 +15,33 @@ import (
 func Start(name string, cfg *conf.Config, log *Logger) (*Instance, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
+	if cfg.TLSInsecureSkipVerify {
+		log.Warnf("tls_insecure_skip_verify is on: the certificate of %s is NOT verified, so anyone on the network path can read and change the uploaded data and replay signed requests; set tls_ca_file to the endpoint's CA instead", endpointName(cfg))
+	}
 	store, err := s3api.NewAWS(ctx, s3api.AWSConfig{
-		Bucket:               cfg.Bucket,
-		Region:               cfg.Region,
-		Endpoint:             cfg.Endpoint,
-		UsePathStyle:         cfg.UsePathStyle,
-		ChecksumWhenRequired: cfg.Checksum == conf.ChecksumWhenRequired,
+		Bucket:                cfg.Bucket,
+		Region:                cfg.Region,
+		Endpoint:              cfg.Endpoint,
+		UsePathStyle:          cfg.UsePathStyle,
+		ChecksumWhenRequired:  cfg.Checksum == conf.ChecksumWhenRequired,
+		SendContentMD5:        cfg.SendContentMD5,
+		Profile:               cfg.Profile,
+		RoleARN:               cfg.RoleARN,
+		ExternalID:            cfg.ExternalID,
+		STSEndpoint:           cfg.STSEndpoint,
+		TLSCAFile:             cfg.TLSCAFile,
+		TLSInsecureSkipVerify: cfg.TLSInsecureSkipVerify,
+		SecretSeen:            log.Redact,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("S3 client: %w", err)
 	}
 	return New(name, cfg, store, log)
+}
+
+func endpointName(cfg *conf.Config) string {
+	if cfg.Endpoint != "" {
+		return cfg.Endpoint
+	}
+	return "the AWS S3 endpoint"
 }

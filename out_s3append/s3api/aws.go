@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
@@ -47,6 +46,16 @@ type AWSConfig struct {
 	// HTTPTimeout bounds each HTTP request, headers and body included; zero
 	// leaves requests bounded only by their context.
 	HTTPTimeout time.Duration
+	// TLSCAFile is a PEM file of CA certificates trusted on top of the
+	// system's, for an endpoint with a private CA.
+	TLSCAFile string
+	// TLSInsecureSkipVerify accepts any server certificate. Only for tests
+	// and labs: it lets anyone on the path read and alter the traffic.
+	TLSInsecureSkipVerify bool
+	// SecretSeen, when set, is called with every credential value (access
+	// key ID, secret key, session token; some may be empty) before a
+	// request is signed with it, so the caller can redact them from logs.
+	SecretSeen func(secrets ...string)
 }
 
 // AWSStore is the Store backed by aws-sdk-go-v2.
@@ -64,12 +73,12 @@ func NewAWS(ctx context.Context, c AWSConfig) (*AWSStore, error) {
 	if c.Bucket == "" {
 		return nil, errors.New("s3api: bucket is empty")
 	}
-	httpClient := awshttp.NewBuildableClient()
-	if c.HTTPTimeout > 0 {
-		httpClient = httpClient.WithTimeout(c.HTTPTimeout)
+	client, err := httpClient(c)
+	if err != nil {
+		return nil, err
 	}
 	opts := []func(*config.LoadOptions) error{
-		config.WithHTTPClient(httpClient),
+		config.WithHTTPClient(client),
 		// The engine owns retries and backoff: one attempt per call.
 		config.WithRetryer(func() aws.Retryer { return aws.NopRetryer{} }),
 	}
@@ -80,6 +89,9 @@ func NewAWS(ctx context.Context, c AWSConfig) (*AWSStore, error) {
 		opts = append(opts, config.WithSharedConfigProfile(c.Profile))
 	}
 	if c.AccessKey != "" {
+		if c.SecretSeen != nil {
+			c.SecretSeen(c.AccessKey, c.SecretKey)
+		}
 		opts = append(opts, config.WithCredentialsProvider(
 			credentials.NewStaticCredentialsProvider(c.AccessKey, c.SecretKey, "")))
 	}
@@ -92,30 +104,34 @@ func NewAWS(ctx context.Context, c AWSConfig) (*AWSStore, error) {
 	if err != nil {
 		return nil, fmt.Errorf("s3api: loading AWS config: %w", err)
 	}
+	cfg.HTTPClient = tlsHinting{cfg.HTTPClient}
 	if cfg.Region == "" {
 		if c.Endpoint == "" {
 			return nil, errors.New("s3api: region is not set (set region or AWS_REGION)")
 		}
 		cfg.Region = "us-east-1"
 	}
+	// The credentials found so far sign the STS call of role_arn, or
+	// every S3 request without it.
+	cfg.Credentials = watch(cfg.Credentials, c.SecretSeen)
 	if c.RoleARN != "" {
 		stsClient := sts.NewFromConfig(cfg, func(o *sts.Options) {
 			if c.STSEndpoint != "" {
 				o.BaseEndpoint = aws.String(c.STSEndpoint)
 			}
 		})
-		cfg.Credentials = aws.NewCredentialsCache(stscreds.NewAssumeRoleProvider(stsClient, c.RoleARN,
+		cfg.Credentials = watch(aws.NewCredentialsCache(stscreds.NewAssumeRoleProvider(stsClient, c.RoleARN,
 			func(o *stscreds.AssumeRoleOptions) {
 				if c.ExternalID != "" {
 					o.ExternalID = aws.String(c.ExternalID)
 				}
-			}))
+			})), c.SecretSeen)
 	}
-	client := s3.NewFromConfig(cfg, func(o *s3.Options) {
+	s3Client := s3.NewFromConfig(cfg, func(o *s3.Options) {
 		if c.Endpoint != "" {
 			o.BaseEndpoint = aws.String(c.Endpoint)
 		}
 		o.UsePathStyle = c.UsePathStyle
 	})
-	return &AWSStore{client: client, bucket: c.Bucket, sendContentMD5: c.SendContentMD5}, nil
+	return &AWSStore{client: s3Client, bucket: c.Bucket, sendContentMD5: c.SendContentMD5}, nil
 }

@@ -41,6 +41,7 @@ type Proxy struct {
 	rng     *rand.Rand
 	streaks map[string]int // consecutive faults per request, while > 0
 	stats   Stats
+	observe func(op string, header http.Header) // see Observe
 }
 
 // Start listens on 127.0.0.1 on a free port and forwards to target, the base
@@ -133,6 +134,7 @@ func (p *Proxy) Close() error {
 // serve handles one client request.
 func (p *Proxy) serve(w http.ResponseWriter, r *http.Request) {
 	op := Operation(r)
+	p.observed(op, r)
 	switch p.decide(op, r.Method+" "+r.RequestURI) {
 	case faultNone:
 		p.forward(w, r, op)
