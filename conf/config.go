@@ -129,6 +129,9 @@ type Config struct {
 	DeadLetterPrefix string
 	UploadWorkers    int
 	ShutdownTimeout  time.Duration
+	// OnCompleteMarker is the key suffix of the marker written beside each
+	// completed object ("" writes none).
+	OnCompleteMarker string
 	// LateDataWindow is how long after its event-time slot ends an object
 	// stays open for late records.
 	LateDataWindow time.Duration

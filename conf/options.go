@@ -366,6 +366,12 @@ var specs = []optionSpec{
 		show: func(c *Config) string { return strconv.Itoa(c.UploadWorkers) },
 	},
 	{
+		Option: Option{Name: "on_complete_marker", FluentBitS3: "-",
+			Description: "Key suffix of a small JSON marker written beside each completed object once it is in S3 (for example .done gives logs/x.json.gz.done), holding the object's key, size, record count, format and completion time, for downstream jobs that wait for data. Unset, no marker is written."},
+		apply: func(c *Config, v string) error { c.OnCompleteMarker = v; return nil },
+		show:  func(c *Config) string { return c.OnCompleteMarker },
+	},
+	{
 		Option: Option{Name: "late_data_window", Default: "1m", FluentBitS3: "-",
 			Description: "How long an object stays open for late records once the event-time slot of its key (the finest strftime conversion: an hour for %H) is over: when no record came for that long it is completed, and records later still go to a new object of their own slot, never to a neighbouring partition."},
 		apply: func(c *Config, v string) (err error) { c.LateDataWindow, err = parseDuration(v); return err },

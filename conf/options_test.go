@@ -86,6 +86,7 @@ var samples = map[string]string{
 	"upload_retry_limit":           "7",
 	"dead_letter_prefix":           "dlq/",
 	"upload_workers":               "8",
+	"on_complete_marker":           ".done",
 	"late_data_window":             "5m",
 	"max_open_objects":             "50",
 	"shutdown_timeout":             "2s",

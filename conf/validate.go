@@ -209,6 +209,9 @@ func (c *Config) problems() []problem {
 		bad("upload_workers", fmt.Sprintf("must be from 1 to %d", maxWorkers))
 	}
 
+	if m := c.OnCompleteMarker; m != "" && (strings.Contains(m, "/") || strings.ContainsAny(m, "\x00\n\r")) {
+		bad("on_complete_marker", "must be a key suffix such as .done, without / or control characters")
+	}
 	if c.LateDataWindow < 0 {
 		bad("late_data_window", "must not be negative")
 	}

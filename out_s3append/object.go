@@ -56,6 +56,13 @@ type object struct {
 	resume bool
 	// pq is the Parquet file being written, from its first row group on.
 	pq *parquetFile
+	// sentRecords counts the records in the parts (or PutObject) of this
+	// run; recordsUnknown is set when parts of an earlier run were kept.
+	sentRecords    int64
+	recordsUnknown bool
+	// completed is set once CompleteMultipartUpload succeeded, landed once
+	// the object exists in S3 (it does not when every record was unfit).
+	completed, landed bool
 }
 
 // pending is the buffered, acknowledged data not yet in an uploaded part.

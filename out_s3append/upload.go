@@ -138,6 +138,8 @@ func (in *Instance) putWhole(o *object, body []byte, res encodeResult) error {
 		if err != nil {
 			return err
 		}
+		o.uploaded.Store(int64(len(body)))
+		o.sentRecords, o.landed = int64(res.records), true
 	}
 	in.writeDeadLetters(o.tag, res.dead, len(res.bad))
 	o.encodedOff.Store(res.end)
@@ -181,6 +183,7 @@ func (in *Instance) uploadPart(o *object, body []byte, res encodeResult) error {
 	o.parts = append(o.parts, buffer.PartRecord{Number: number, ETag: etag, Start: o.encodedOff.Load(), End: res.end, Size: int64(len(body))})
 	o.encodedOff.Store(res.end)
 	o.uploaded.Add(int64(len(body)))
+	o.sentRecords += int64(res.records)
 	in.stats.PartsUploaded.Add(1)
 	return in.saveProgress(o)
 }
@@ -188,7 +191,7 @@ func (in *Instance) uploadPart(o *object, body []byte, res encodeResult) error {
 // finish completes the multipart upload, if any, and removes the object
 // from the buffer: only now is its data the bucket's.
 func (in *Instance) finish(o *object) error {
-	if o.uploadID != "" {
+	if o.uploadID != "" && !o.completed {
 		parts := make([]s3api.Part, len(o.parts))
 		for i, p := range o.parts {
 			parts[i] = s3api.Part{Number: p.Number, ETag: p.ETag, Size: p.Size}
@@ -215,6 +218,10 @@ func (in *Instance) finish(o *object) error {
 		if err != nil {
 			return err
 		}
+		o.completed, o.landed = true, true
+	}
+	if err := in.writeMarker(o); err != nil {
+		return err
 	}
 	in.abortOrphans(o)
 	if err := o.buf.Remove(); err != nil {
@@ -310,6 +317,7 @@ func (in *Instance) abortUpload(o *object) {
 	}
 	in.log.Infof("object %s: aborted multipart upload %s; its records stay buffered", o.key, o.uploadID)
 	forgetParquet(o)
+	o.sentRecords = 0
 	o.uploadID, o.parts = "", nil
 	o.uploaded.Store(0)
 	o.encodedOff.Store(o.buf.DataStart())
@@ -327,6 +335,7 @@ const abortTimeout = 700 * time.Millisecond
 func (in *Instance) restartUpload(o *object, cause error) {
 	in.log.Warnf("object %s: multipart upload %s is gone (%v); uploading the object again from the buffer", o.key, o.uploadID, cause)
 	forgetParquet(o)
+	o.sentRecords = 0
 	o.uploadID, o.parts = "", nil
 	o.uploaded.Store(0)
 	o.encodedOff.Store(o.buf.DataStart())
@@ -374,6 +383,7 @@ func (in *Instance) resumeUpload(o *object) error {
 		next, kept, size = p.End, i+1, size+p.Size
 	}
 	o.parts = o.parts[:kept]
+	o.recordsUnknown = kept > 0
 	o.encodedOff.Store(next)
 	o.uploaded.Store(size)
 	in.log.Infof("object %s: resuming multipart upload %s of an earlier run with %d of its parts", o.key, o.uploadID, kept)
