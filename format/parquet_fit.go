@@ -31,7 +31,7 @@ func (s *ParquetSchema) Misfit(record []byte) *Misfit {
 		}
 		if ok {
 			if f := s.root.Child(string(key)); f != nil && !f.special {
-				if m := misfit(f, rest[:len(rest)-len(end)]); m != nil {
+				if m := misfit(f, rest[:len(rest)-len(end)], false); m != nil {
 					m.Field = prefixed(f.Name, m.Field)
 					return m
 				}
@@ -52,8 +52,10 @@ func prefixed(name, rest string) string {
 	return name + "." + rest
 }
 
-// misfit checks v against f; the path it returns is below f.
-func misfit(f *Field, v []byte) *Misfit {
+// misfit checks v against f; the path it returns is below f. With strict,
+// a member f does not declare is a misfit too (Got is KindNull then). A
+// value that cannot be read counts as fitting: the encoder reports it.
+func misfit(f *Field, v []byte, strict bool) *Misfit {
 	k := kindOf(v)
 	if !holds(f.Kind, k) {
 		return &Misfit{Want: f.Kind, Got: k}
@@ -73,11 +75,14 @@ func misfit(f *Field, v []byte) *Misfit {
 			if err != nil {
 				return nil
 			}
-			if c := f.Child(string(key)); ok && c != nil {
-				if m := misfit(c, rest[:len(rest)-len(end)]); m != nil {
-					m.Field = prefixed(c.Name, m.Field)
-					return m
+			c := f.Child(string(key))
+			if !ok || c == nil || c.special {
+				if strict {
+					return &Misfit{Field: string(key)}
 				}
+			} else if m := misfit(c, rest[:len(rest)-len(end)], strict); m != nil {
+				m.Field = prefixed(c.Name, m.Field)
+				return m
 			}
 			b = end
 		}
@@ -91,7 +96,7 @@ func misfit(f *Field, v []byte) *Misfit {
 			if err != nil {
 				return nil
 			}
-			if m := misfit(f.Elem, b[:len(b)-len(end)]); m != nil {
+			if m := misfit(f.Elem, b[:len(b)-len(end)], strict); m != nil {
 				m.Field = prefixed("[]", m.Field)
 				return m
 			}
@@ -99,55 +104,4 @@ func misfit(f *Field, v []byte) *Misfit {
 		}
 	}
 	return nil
-}
-
-// fits says whether f holds v entirely: every member known (when strict)
-// and every value of a kind its column takes.
-func (s *ParquetSchema) fits(f *Field, v []byte, strict bool) bool {
-	k := kindOf(v)
-	if !holds(f.Kind, k) {
-		return false
-	}
-	switch {
-	case k == KindGroup && f.Kind == KindGroup:
-		n, b, err := msgp.ReadMapHeaderBytes(v)
-		if err != nil {
-			return false
-		}
-		for i := uint32(0); i < n; i++ {
-			key, rest, ok, err := readKey(b)
-			if err != nil {
-				return false
-			}
-			end, err := msgp.Skip(rest)
-			if err != nil {
-				return false
-			}
-			c := f.Child(string(key))
-			if !ok || c == nil {
-				if strict {
-					return false
-				}
-			} else if !s.fits(c, rest[:len(rest)-len(end)], strict) {
-				return false
-			}
-			b = end
-		}
-	case k == KindList && f.Kind == KindList:
-		n, b, err := msgp.ReadArrayHeaderBytes(v)
-		if err != nil {
-			return false
-		}
-		for i := uint32(0); i < n; i++ {
-			end, err := msgp.Skip(b)
-			if err != nil {
-				return false
-			}
-			if !s.fits(f.Elem, b[:len(b)-len(end)], strict) {
-				return false
-			}
-			b = end
-		}
-	}
-	return true
 }

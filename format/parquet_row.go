@@ -190,7 +190,7 @@ func (e *RowEncoder) field(f *Field, v []byte, rep, def int) error {
 		e.path = e.path[:len(e.path)-1]
 		return nil
 	case KindList:
-		if kindOf(v) != KindList || !e.s.fits(f, v, true) {
+		if kindOf(v) != KindList || misfit(f, v, true) != nil {
 			return e.misfit(f, v, rep, def)
 		}
 		n, b, err := msgp.ReadArrayHeaderBytes(v)

@@ -99,6 +99,10 @@ func newKeyRenderer(cfg *conf.Config, suffix string) (*keyRenderer, error) {
 		}
 		r.parts = append(r.parts, p)
 	}
+	if len(r.parts) > 0 && r.parts[0].Kind == conf.KeyLiteral {
+		// Keys have no leading "/": S3 tools would show an empty folder.
+		r.parts[0].Text = strings.TrimLeft(r.parts[0].Text, "/")
+	}
 	indexWidth := len(r.formatIndex(math.MaxUint64))
 	for _, p := range r.parts {
 		switch p.Kind {
@@ -126,14 +130,10 @@ func (r *keyRenderer) checkLength(indexWidth, suffixLen int) error {
 	if r.appendID {
 		n += 1 + uuidLen
 	}
-	for i, p := range r.parts {
+	for _, p := range r.parts {
 		switch p.Kind {
 		case conf.KeyLiteral:
-			lit := p.Text
-			if i == 0 {
-				lit = strings.TrimLeft(lit, "/")
-			}
-			n += len(lit)
+			n += len(p.Text)
 		case conf.KeyUUID:
 			n += uuidLen
 		case conf.KeyIndex:
@@ -207,14 +207,10 @@ func (r *keyRenderer) appendFields(dst []byte, record []byte) (out []byte, sanit
 func (r *keyRenderer) route(dst []byte, tag string, kt *keyTime, fields []byte) (out []byte, sanitized bool) {
 	var tagParts []string
 	var changed bool
-	for i, p := range r.parts {
+	for _, p := range r.parts {
 		switch p.Kind {
 		case conf.KeyLiteral:
-			lit := p.Text
-			if i == 0 {
-				lit = strings.TrimLeft(lit, "/")
-			}
-			dst = append(dst, lit...)
+			dst = append(dst, p.Text...)
 		case conf.KeyTag:
 			dst, changed = appendSegmentValue(dst, tag, r.missing)
 			sanitized = sanitized || changed

@@ -44,7 +44,7 @@ func (in *Instance) slotEnd(sec int64) time.Time {
 // not by event time.
 func (in *Instance) noteSlot(o *object, data []byte, now time.Time) {
 	o.lastWrite.Store(now.UnixNano())
-	if o.slotEnd.Load() != 0 || strings.HasPrefix(o.route, deadMarker) {
+	if in.slot == 0 || o.slotEnd.Load() != 0 || strings.HasPrefix(o.route, deadMarker) {
 		return
 	}
 	var r format.Reader

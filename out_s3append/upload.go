@@ -316,6 +316,12 @@ func (in *Instance) abortUpload(o *object) {
 		return
 	}
 	in.log.Infof("object %s: aborted multipart upload %s; its records stay buffered", o.key, o.uploadID)
+	in.startOver(o)
+}
+
+// startOver forgets o's upload: the object is encoded and uploaded again
+// from the start of its buffer, under the same key.
+func (in *Instance) startOver(o *object) {
 	forgetParquet(o)
 	o.sentRecords = 0
 	o.uploadID, o.parts = "", nil
@@ -334,14 +340,7 @@ const abortTimeout = 700 * time.Millisecond
 // lifecycle rule, say): the object is redone from its buffer.
 func (in *Instance) restartUpload(o *object, cause error) {
 	in.log.Warnf("object %s: multipart upload %s is gone (%v); uploading the object again from the buffer", o.key, o.uploadID, cause)
-	forgetParquet(o)
-	o.sentRecords = 0
-	o.uploadID, o.parts = "", nil
-	o.uploaded.Store(0)
-	o.encodedOff.Store(o.buf.DataStart())
-	if err := in.saveProgress(o); err != nil {
-		in.log.Errorf("object %s: saving its manifest: %v", o.key, err)
-	}
+	in.startOver(o)
 }
 
 // resumeUpload continues a multipart upload recorded by an earlier run.

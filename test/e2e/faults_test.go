@@ -47,34 +47,7 @@ func TestKill9(t *testing.T) {
 		return e
 	}
 	killAfter := func(phase string, entries []entry, ready func() bool) {
-		acks := filepath.Join(dir, phase+".acks")
-		var log bytes.Buffer
-		cmd := hostCmd(host.Run{Config: cfg, Feed: "-", Acks: acks}, &log)
-		stdin, err := cmd.StdinPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		w := feed.NewWriter(stdin)
-		for _, e := range entries {
-			if err := w.Write(e.tag, e.chunk()); err != nil {
-				t.Fatal(err)
-			}
-		}
-		waitAcks(t, acks, len(entries), &log)
-		deadline := time.Now().Add(60 * time.Second)
-		for ready != nil && !ready() {
-			if time.Now().After(deadline) {
-				t.Fatalf("%s: state before the kill not reached\n%s", phase, log.String())
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
-		cmd.Process.Kill()
-		cmd.Wait()
-		stdin.Close()
-		t.Logf("%s: killed after %d acknowledged entries", phase, len(entries))
+		killAfterAcks(t, cfg, filepath.Join(dir, phase+".acks"), entries, ready)
 	}
 
 	// Phase 1: small flushes, killed between flushes.
@@ -106,6 +79,44 @@ func TestKill9(t *testing.T) {
 	download(t, store, down)
 	checkRecords(t, readBack(t, down+"/**/*.json", "uncompressed"), wantIDs(sent), nil)
 	noOpenUploads(t, store)
+}
+
+// killAfterAcks runs the host on a piped feed of entries, waits until all
+// of them are acknowledged and ready (if set) holds, then kills the host
+// with SIGKILL.
+func killAfterAcks(t *testing.T, cfg, acks string, entries []entry, ready func() bool) {
+	t.Helper()
+	var log bytes.Buffer
+	cmd := hostCmd(host.Run{Config: cfg, Feed: "-", Acks: acks}, &log)
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+	}()
+	w := feed.NewWriter(stdin)
+	for _, e := range entries {
+		if err := w.Write(e.tag, e.chunk()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitAcks(t, acks, len(entries), &log)
+	deadline := time.Now().Add(60 * time.Second)
+	for ready != nil && !ready() {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: state before the kill not reached\n%s", acks, log.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	cmd.Process.Kill()
+	cmd.Wait()
+	stdin.Close()
+	t.Logf("killed after %d acknowledged entries", len(entries))
 }
 
 // A tiny store_dir_limit_size: flushes are answered FLB_RETRY while the

@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"math/rand/v2"
@@ -15,8 +14,6 @@ import (
 	"time"
 
 	"github.com/s3append/s3append/out_s3append/s3api"
-	"github.com/s3append/s3append/test/e2e/feed"
-	"github.com/s3append/s3append/test/e2e/host"
 )
 
 // The columns DuckDB reads from an object whose schema was inferred from
@@ -160,44 +157,6 @@ func TestParquetDeclaredSchema(t *testing.T) {
 			checkParquetRecords(t, got, want, want, true)
 		})
 	}
-}
-
-// killAfterAcks runs the host on a piped feed of entries, waits until all
-// of them are acknowledged and ready (if set) holds, then kills the host
-// with SIGKILL.
-func killAfterAcks(t *testing.T, cfg, acks string, entries []entry, ready func() bool) {
-	t.Helper()
-	var log bytes.Buffer
-	cmd := hostCmd(host.Run{Config: cfg, Feed: "-", Acks: acks}, &log)
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		cmd.Process.Kill()
-		cmd.Wait()
-	}()
-	w := feed.NewWriter(stdin)
-	for _, e := range entries {
-		if err := w.Write(e.tag, e.chunk()); err != nil {
-			t.Fatal(err)
-		}
-	}
-	waitAcks(t, acks, len(entries), &log)
-	deadline := time.Now().Add(60 * time.Second)
-	for ready != nil && !ready() {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: state before the kill not reached\n%s", acks, log.String())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	cmd.Process.Kill()
-	cmd.Wait()
-	stdin.Close()
-	t.Logf("killed after %d acknowledged entries", len(entries))
 }
 
 // openUploadWithParts returns the key of a multipart upload of the bucket
