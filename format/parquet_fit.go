@@ -16,30 +16,10 @@ type Misfit struct {
 // Fields s does not declare are not misfits: they go to _extra. A value
 // that cannot be read counts as fitting here; the encoder reports it.
 func (s *ParquetSchema) Misfit(record []byte) *Misfit {
-	n, b, err := msgp.ReadMapHeaderBytes(record)
-	if err != nil {
-		return nil
+	if kindOf(record) != KindGroup {
+		return nil // not a record: the encoder reports it
 	}
-	for i := uint32(0); i < n; i++ {
-		key, rest, ok, err := readKey(b)
-		if err != nil {
-			return nil
-		}
-		end, err := msgp.Skip(rest)
-		if err != nil {
-			return nil
-		}
-		if ok {
-			if f := s.root.Child(string(key)); f != nil && !f.special {
-				if m := misfit(f, rest[:len(rest)-len(end)], false); m != nil {
-					m.Field = prefixed(f.Name, m.Field)
-					return m
-				}
-			}
-		}
-		b = end
-	}
-	return nil
+	return misfit(s.root, record, false)
 }
 
 func prefixed(name, rest string) string {
