@@ -135,7 +135,7 @@ func (e *JSONEncoder) appendLogValue(dst []byte, record []byte) ([]byte, error) 
 		case msgp.BinType:
 			key, b, err = msgp.ReadBytesZC(b)
 		default:
-			b, err = msgp.Skip(b)
+			b, err = skip(b)
 		}
 		if err != nil {
 			return dst, e.malformed(at, err)
@@ -157,7 +157,7 @@ func (e *JSONEncoder) appendLogValue(dst []byte, record []byte) ([]byte, error) 
 			return append(dst, v...), nil
 		}
 		at = b
-		if b, err = msgp.Skip(b); err != nil {
+		if b, err = skip(b); err != nil {
 			return dst, e.malformed(at, err)
 		}
 	}

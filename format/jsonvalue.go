@@ -55,7 +55,7 @@ func (e *JSONEncoder) appendValue(dst, b []byte, depth int) ([]byte, []byte, err
 			dst = append(dst, "null"...)
 		}
 	case msgp.ExtensionType, msgp.TimeType, msgp.Complex64Type, msgp.Complex128Type:
-		if b, err = msgp.Skip(b); err == nil {
+		if b, err = skip(b); err == nil {
 			if sec, nsec, ok := eventTimeOf(at); ok {
 				dst = appendSeconds(dst, int64(sec), int32(min(nsec, 1e9-1)))
 			} else {
@@ -105,9 +105,9 @@ func (e *JSONEncoder) appendValue(dst, b []byte, depth int) ([]byte, []byte, err
 }
 
 // appendMapBody writes n key/value pairs of the map whose entries start at
-// b, without the braces. A key whose string form equals skip is left out
+// b, without the braces. A key whose string form equals omit is left out
 // with its value; wrote says whether a member precedes the first one.
-func (e *JSONEncoder) appendMapBody(dst, b []byte, n uint32, depth int, skip []byte, wrote bool) ([]byte, []byte, error) {
+func (e *JSONEncoder) appendMapBody(dst, b []byte, n uint32, depth int, omit []byte, wrote bool) ([]byte, []byte, error) {
 	var err error
 	for i := uint32(0); i < n; i++ {
 		memberStart := len(dst)
@@ -139,10 +139,10 @@ func (e *JSONEncoder) appendMapBody(dst, b []byte, n uint32, depth int, skip []b
 		if err != nil {
 			return dst, at, e.malformed(at, err)
 		}
-		if skip != nil && bytes.Equal(key, skip) {
+		if omit != nil && bytes.Equal(key, omit) {
 			dst = dst[:memberStart]
 			at = b
-			if b, err = msgp.Skip(b); err != nil {
+			if b, err = skip(b); err != nil {
 				return dst, at, e.malformed(at, err)
 			}
 			continue

@@ -51,7 +51,7 @@ func misfit(f *Field, v []byte, strict bool) *Misfit {
 			if err != nil {
 				return nil
 			}
-			end, err := msgp.Skip(rest)
+			end, err := skip(rest)
 			if err != nil {
 				return nil
 			}
@@ -72,7 +72,7 @@ func misfit(f *Field, v []byte, strict bool) *Misfit {
 			return nil
 		}
 		for i := uint32(0); i < n; i++ {
-			end, err := msgp.Skip(b)
+			end, err := skip(b)
 			if err != nil {
 				return nil
 			}

@@ -80,7 +80,7 @@ func (in *Inferrer) Add(record []byte) error {
 		}
 		if !ok || len(key) == 0 || string(key) == in.skip[0] || string(key) == in.skip[1] {
 			// No column: the value goes to _extra.
-			if b, err = msgp.Skip(b); err != nil {
+			if b, err = skip(b); err != nil {
 				return err
 			}
 			continue
@@ -114,7 +114,7 @@ func (in *Inferrer) observe(nd *inferNode, b []byte, depth int) ([]byte, error) 
 	}
 	nd.kind = widen(nd.kind, k)
 	if k == KindNull {
-		return msgp.Skip(b)
+		return skip(b)
 	}
 	nd.seen++
 	switch {
@@ -133,7 +133,7 @@ func (in *Inferrer) observe(nd *inferNode, b []byte, depth int) ([]byte, error) 
 			if !ok || len(key) == 0 || len(nd.children) >= maxGroupFields && !nd.has(key) {
 				// A non-string key, or too many fields: JSON text.
 				nd.kind = KindJSON
-				return msgp.Skip(b)
+				return skip(b)
 			}
 			if rest, err = in.observe(nd.child(key), rest, depth+1); err != nil {
 				return rest, err
@@ -155,7 +155,7 @@ func (in *Inferrer) observe(nd *inferNode, b []byte, depth int) ([]byte, error) 
 		}
 		return rest, nil
 	}
-	rest, err := msgp.Skip(b)
+	rest, err := skip(b)
 	if err != nil {
 		return b, err
 	}

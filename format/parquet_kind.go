@@ -113,6 +113,6 @@ func readKey(b []byte) (key, rest []byte, ok bool, err error) {
 		key, rest, err = msgp.ReadBytesZC(b)
 		return key, rest, err == nil && utf8.Valid(key), err
 	}
-	rest, err = msgp.Skip(b)
+	rest, err = skip(b)
 	return nil, rest, false, err
 }

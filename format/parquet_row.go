@@ -22,6 +22,7 @@ type RowEncoder struct {
 	json  *JSONEncoder
 	cols  [][]parquet.Value // this row's values, by column
 	slots [][][]byte        // by group id: the value of each child
+	order [][]int           // by group id: the child each member was last time
 	arena arena
 	tmp   []byte
 	path  [][]byte // raw msgpack keys from the root to the current group
@@ -38,12 +39,14 @@ func (s *ParquetSchema) NewRowEncoder() *RowEncoder {
 		json:  NewJSONEncoder(JSONOptions{}),
 		cols:  make([][]parquet.Value, s.columns),
 		slots: make([][][]byte, s.groups),
+		order: make([][]int, s.groups),
 	}
 	var size func(f *Field)
 	size = func(f *Field) {
 		switch f.Kind {
 		case KindGroup:
 			e.slots[f.gid] = make([][]byte, len(f.Children))
+			e.order[f.gid] = make([]int, 0, len(f.Children))
 			for _, c := range f.Children {
 				size(c)
 			}
@@ -123,6 +126,10 @@ func (e *RowEncoder) timeValue(ev *Event) parquet.Value {
 
 // members reads the map at b into the slots of group g; members g has no
 // field for go to _extra under the current path.
+//
+// Records from one source mostly carry their fields in the same order, so
+// the child the i-th member matched last time is tried before the name
+// lookup.
 func (e *RowEncoder) members(g *Field, b []byte, depth int) error {
 	n, b, err := msgp.ReadMapHeaderBytes(b)
 	if err != nil {
@@ -130,31 +137,59 @@ func (e *RowEncoder) members(g *Field, b []byte, depth int) error {
 	}
 	slots := e.slots[g.gid]
 	clear(slots)
-	for i := uint32(0); i < n; i++ {
+	order := e.order[g.gid]
+	for i := range int(n) {
 		rawKey := b
-		key, rest, ok, err := readKey(b)
+		j, rest, err := e.member(g, b, order, i)
 		if err != nil {
 			return e.json.malformed(b, err)
 		}
 		rawKey = rawKey[:len(rawKey)-len(rest)]
-		end, err := msgp.Skip(rest)
+		end, err := skip(rest)
 		if err != nil {
 			return e.json.malformed(rest, err)
 		}
 		v := rest[:len(rest)-len(end)]
 		b = end
-		if ok {
-			if j, found := g.byName[string(key)]; found && !g.Children[j].special {
-				if slots[j] != nil {
-					e.toExtra(rawKey, slots[j]) // a duplicate key
+		if j >= 0 {
+			if i < cap(order) {
+				if i >= len(order) {
+					order = order[:i+1]
 				}
-				slots[j] = v
-				continue
+				order[i] = j
 			}
+			if slots[j] != nil {
+				e.toExtra(rawKey, slots[j]) // a duplicate key
+			}
+			slots[j] = v
+			continue
 		}
 		e.toExtra(rawKey, v)
 	}
+	e.order[g.gid] = order
 	return nil
+}
+
+// member reads the key at b and returns the index of g's child it names,
+// or -1 when g has no such record field.
+func (e *RowEncoder) member(g *Field, b []byte, order []int, i int) (int, []byte, error) {
+	if msgp.NextType(b) == msgp.StrType && i < len(order) {
+		key, rest, err := msgp.ReadStringZC(b)
+		if err != nil {
+			return -1, rest, err
+		}
+		if j := order[i]; g.Children[j].Name == string(key) {
+			return j, rest, nil // a schema name: valid UTF-8
+		}
+	}
+	key, rest, ok, err := readKey(b)
+	if err != nil || !ok {
+		return -1, rest, err
+	}
+	if j, found := g.byName[string(key)]; found && !g.Children[j].special {
+		return j, rest, nil
+	}
+	return -1, rest, nil
 }
 
 // toExtra keeps a value the schema has no place for.
@@ -202,7 +237,7 @@ func (e *RowEncoder) field(f *Field, v []byte, rep, def int) error {
 			return nil
 		}
 		for i := uint32(0); i < n; i++ {
-			end, err := msgp.Skip(b)
+			end, err := skip(b)
 			if err != nil {
 				return e.json.malformed(b, err)
 			}

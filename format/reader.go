@@ -44,7 +44,7 @@ func (r *Reader) Next(ev *Event) error {
 	start := r.off
 	// Frame the whole event first: once its end is known, content problems
 	// can be reported without losing the position of the next event.
-	rest, err := msgp.Skip(r.chunk[start:])
+	rest, err := skip(r.chunk[start:])
 	if err != nil {
 		*ev = Event{}
 		r.fatal = &DecodeError{Offset: start, Reason: framingReason(err, len(r.chunk)-start)}
@@ -110,7 +110,7 @@ func decodeEvent(raw []byte, ev *Event) string {
 		if t := msgp.NextType(hb); t != msgp.MapType {
 			return fmt.Sprintf("event metadata is a msgpack %s, not a map", t)
 		}
-		after, err := msgp.Skip(hb)
+		after, err := skip(hb)
 		if err != nil { // unreachable: the event was framed as a whole
 			return "event metadata: " + err.Error()
 		}

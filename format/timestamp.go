@@ -81,7 +81,7 @@ func readTimestamp(b []byte) (sec int64, nsec int32, rest []byte, reason string)
 		if ns >= 1e9 {
 			return 0, 0, b, fmt.Sprintf("event time nanoseconds %d out of range", ns)
 		}
-		rest, err := msgp.Skip(b)
+		rest, err := skip(b)
 		if err != nil {
 			return 0, 0, b, "event time: " + err.Error()
 		}

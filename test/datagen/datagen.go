@@ -22,6 +22,13 @@ const (
 	Kubernetes Set = iota
 	// S3Access is Amazon S3 server access log records.
 	S3Access
+	// KubernetesCompact is the same container logs with lean metadata
+	// (pod, namespace, container and node; no labels, IDs or image) and
+	// no "time" field, as the CRI parser leaves it by default. Records
+	// average about 440 bytes as JSON, against about 950 for Kubernetes:
+	// the nearer of the two to the short records per-record speed
+	// targets are usually stated for.
+	KubernetesCompact
 )
 
 func (s Set) String() string {
@@ -30,6 +37,8 @@ func (s Set) String() string {
 		return "kubernetes"
 	case S3Access:
 		return "s3access"
+	case KubernetesCompact:
+		return "kubernetes-compact"
 	}
 	return fmt.Sprintf("Set(%d)", int(s))
 }
@@ -62,6 +71,10 @@ func New(set Set, seed uint64) *Generator {
 		g.src = newCluster(rng)
 	case S3Access:
 		g.src = newS3Account(rng)
+	case KubernetesCompact:
+		c := newCluster(rng)
+		c.compact = true
+		g.src = c
 	default:
 		panic(fmt.Sprintf("datagen: unknown set %d", int(set)))
 	}

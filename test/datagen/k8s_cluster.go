@@ -69,12 +69,21 @@ type pod struct {
 	ip                         string
 	style                      logStyle
 	weight                     int
+	compact                    bool     // see cluster.compact
 	pending                    []string // continuation lines (stack traces) not yet written
 	pendingStderr              bool
 }
 
 // kubernetes returns a fresh copy of the filter's metadata map.
 func (p *pod) kubernetes() map[string]any {
+	if p.compact {
+		return map[string]any{
+			"pod_name":       p.name,
+			"namespace_name": p.namespace,
+			"host":           p.host,
+			"container_name": p.container,
+		}
+	}
 	labels := make(map[string]any, len(p.labels))
 	for _, kv := range p.labels {
 		labels[kv[0]] = kv[1]
@@ -107,6 +116,7 @@ type cluster struct {
 	cur       *pod
 	burstLeft int
 	line      lineCtx
+	compact   bool // records carry only pod, namespace, container and node
 }
 
 // image is one container image at a fixed tag and digest.

@@ -22,6 +22,7 @@ func (c *cluster) next(rng *rand.Rand, t time.Time) (map[string]any, string, tim
 		c.burstLeft = 1 + int(exponential(rng)*(meanBurst-1))
 	}
 	p := c.cur
+	p.compact = c.compact
 	var text string
 	var stderr bool
 	if len(p.pending) > 0 {
@@ -40,8 +41,10 @@ func (c *cluster) next(rng *rand.Rand, t time.Time) (map[string]any, string, tim
 	record := map[string]any{
 		"log":        text,
 		"stream":     stream,
-		"time":       ts,
 		"kubernetes": p.kubernetes(),
+	}
+	if !c.compact {
+		record["time"] = ts // kept by the parser's Time_Keep On
 	}
 	var gap time.Duration
 	switch {

@@ -1,6 +1,8 @@
 package datagen
 
 import (
+	"github.com/tinylib/msgp/msgp"
+
 	"slices"
 	"strings"
 	"testing"
@@ -140,5 +142,27 @@ func TestKubernetesCardinality(t *testing.T) {
 	}
 	if stackLines == 0 {
 		t.Error("no stack trace lines")
+	}
+}
+
+func TestKubernetesCompactSizes(t *testing.T) {
+	for seed := uint64(1); seed <= 3; seed++ {
+		const n = 10000
+		chunks, _ := Chunks(KubernetesCompact, seed, n, 1<<20)
+		mean := meanJSONLine(t, chunks)
+		t.Logf("seed %d: mean compact JSON record %.0f bytes", seed, mean)
+		if mean < 380 || mean > 520 {
+			t.Errorf("seed %d: mean compact JSON record %.0f bytes, want 380–520", seed, mean)
+		}
+		for i, ev := range readAll(t, chunks)[:100] {
+			rec, _, err := msgp.ReadMapStrIntfBytes(ev.Record, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			k, _ := rec["kubernetes"].(map[string]any)
+			if len(k) != 4 || k["pod_name"] == nil || k["namespace_name"] == nil || k["host"] == nil || k["container_name"] == nil {
+				t.Fatalf("record %d: kubernetes = %#v, want pod, namespace, host and container", i, rec["kubernetes"])
+			}
+		}
 	}
 }
