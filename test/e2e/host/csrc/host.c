@@ -266,8 +266,29 @@ static void exit_outputs(void)
     }
 }
 
+/* peak_rss_kb returns the process's resident-set high-water mark from
+ * /proc/self/status, or -1. Unlike getrusage's ru_maxrss it does not carry
+ * over the memory of the process that forked this one. */
+static long peak_rss_kb(void)
+{
+    char line[256];
+    long kb = -1;
+    FILE *f = fopen("/proc/self/status", "r");
+    if (f == NULL) {
+        return -1;
+    }
+    while (fgets(line, sizeof line, f) != NULL) {
+        if (sscanf(line, "VmHWM: %ld kB", &kb) == 1) {
+            break;
+        }
+    }
+    fclose(f);
+    return kb;
+}
+
 static void finish(int status)
 {
+    flog(LOG_INFO, "[flbhost] peak RSS %ld kB", peak_rss_kb());
     pthread_mutex_lock(&shutdown_mu);
     shutdown_done = 1;
     pthread_mutex_unlock(&shutdown_mu);

@@ -1,0 +1,86 @@
+// Command bench measures s3append end to end: flbhost drives the built
+// .so exactly as Fluent Bit's Go proxy does, with generated records, into
+// the local S3 server, and the kernel's accounting of the host process
+// gives CPU time and peak memory. It prints one Markdown table; with
+// -stages it first folds in the stage benchmarks `go test -bench` wrote.
+// Run it with `make bench`; BENCHMARKS.md explains every figure.
+//
+// Environment:
+//
+//	S3APPEND_BENCH_RECORDS     records per throughput run (default 1000000)
+//	S3APPEND_BENCH_BACKLOG_MB  size of the backlog run's input (default 5120)
+//	S3APPEND_BENCH_OBJECTS     open objects in the backlog run (default 1000)
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"strconv"
+)
+
+func main() {
+	stages := flag.String("stages", "", "file holding `go test -bench` output to include in the table")
+	flag.Parse()
+	if err := run(*stages); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+func run(stagesPath string) error {
+	var t table
+	if stagesPath != "" {
+		rows, err := readStages(stagesPath)
+		if err != nil {
+			return err
+		}
+		t.stages = rows
+	}
+	records, err := envInt("S3APPEND_BENCH_RECORDS", 1_000_000)
+	if err != nil {
+		return err
+	}
+	backlogMB, err := envInt("S3APPEND_BENCH_BACKLOG_MB", 5120)
+	if err != nil {
+		return err
+	}
+	objects, err := envInt("S3APPEND_BENCH_OBJECTS", 1000)
+	if err != nil {
+		return err
+	}
+	env, err := newBenchEnv()
+	if err != nil {
+		return err
+	}
+	defer env.srv.Stop()
+
+	for _, f := range throughputFormats {
+		fmt.Fprintf(os.Stderr, "bench: %d records as %s into the local S3 server\n", records, f.name)
+		row, err := throughput(env, f, records)
+		if err != nil {
+			return fmt.Errorf("%s: %w", f.name, err)
+		}
+		t.endToEnd = append(t.endToEnd, row)
+	}
+	fmt.Fprintf(os.Stderr, "bench: a %d MB backlog over %d open objects\n", backlogMB, objects)
+	rows, err := backlog(env, int64(backlogMB)<<20, objects)
+	if err != nil {
+		return fmt.Errorf("backlog: %w", err)
+	}
+	t.backlog = rows
+	t.print(os.Stdout)
+	return nil
+}
+
+func envInt(name string, def int) (int, error) {
+	v := os.Getenv(name)
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n <= 0 {
+		return 0, fmt.Errorf("%s=%q: want a positive integer", name, v)
+	}
+	return n, nil
+}
