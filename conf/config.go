@@ -97,12 +97,14 @@ type Config struct {
 	// StaticFilePath: no -<uuid> is ever appended to keys.
 	StaticFilePath bool
 
-	Compression    Compression
-	Format         Format
-	JSONDateKey    string // "" when the date key is disabled
-	JSONDateFormat DateFormat
-	LogKey         string
-	ContentType    string // "" lets the engine derive it from format and compression
+	Compression Compression
+	// CompressionLevel is the codec's level; 0 is its default.
+	CompressionLevel int
+	Format           Format
+	JSONDateKey      string // "" when the date key is disabled
+	JSONDateFormat   DateFormat
+	LogKey           string
+	ContentType      string // "" lets the engine derive it from format and compression
 
 	// ParquetSchema is the declared schema (none: each object's schema
 	// is inferred from its records).

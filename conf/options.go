@@ -179,6 +179,28 @@ var specs = []optionSpec{
 		show:  func(c *Config) string { return string(c.Compression) },
 	},
 	{
+		Option: Option{Name: "compression_level", Default: "default", FluentBitS3: "-",
+			Description: "Level of the compression, for JSON lines and Parquet pages alike: gzip 1 (fastest) to 9 (smallest), zstd 1 to 22 (1 fastest; 2–5 the default speed; 6–9 better; 10 and above best). default is the codec's own (gzip 6, zstd 3). BENCHMARKS.md shows what each level costs and saves."},
+		apply: func(c *Config, v string) error {
+			if strings.EqualFold(v, "default") {
+				c.CompressionLevel = 0
+				return nil
+			}
+			n, err := strconv.Atoi(v)
+			if err != nil || n <= 0 {
+				return errNotLevel
+			}
+			c.CompressionLevel = n
+			return nil
+		},
+		show: func(c *Config) string {
+			if c.CompressionLevel == 0 {
+				return "default"
+			}
+			return strconv.Itoa(c.CompressionLevel)
+		},
+	},
+	{
 		Option: Option{Name: "format", Default: "json_lines", FluentBitS3: "format",
 			Description: "Layout of the objects: json_lines (alias json), one JSON record per line, or parquet: Apache Parquet, written row group by row group through multipart upload with memory bounded by about one row group per object being uploaded."},
 		apply: func(c *Config, v string) error {

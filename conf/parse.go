@@ -6,7 +6,10 @@ import (
 	"strings"
 )
 
-var errNotWholeNumber = errors.New("is not a whole number")
+var (
+	errNotWholeNumber = errors.New("is not a whole number")
+	errNotLevel       = errors.New("is not default or a whole number from 1")
+)
 
 // Parse reads every option from src, applies the defaults and validates the
 // result. On failure it returns all problems at once, joined, in the order

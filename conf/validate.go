@@ -171,6 +171,20 @@ func (c *Config) problems() []problem {
 
 	oneOf("compression", string(c.Compression),
 		string(CompressionGzip), string(CompressionZstd), string(CompressionNone), string(CompressionSnappy))
+	if l := c.CompressionLevel; l != 0 {
+		switch c.Compression {
+		case CompressionGzip:
+			if l > 9 {
+				bad("compression_level", "is not a gzip level: 1 to 9", "compression")
+			}
+		case CompressionZstd:
+			if l > 22 {
+				bad("compression_level", "is not a zstd level: 1 to 22", "compression")
+			}
+		case CompressionNone, CompressionSnappy:
+			bad("compression_level", fmt.Sprintf("has no effect with compression %s; remove it", c.Compression), "compression")
+		}
+	}
 
 	switch c.Format {
 	case FormatJSONLines, FormatParquet:

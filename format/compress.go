@@ -85,18 +85,27 @@ type Compressor interface {
 // zstd use their default levels; zstd encodes synchronously on the calling
 // goroutine.
 func NewCompressor(c Compression, w io.Writer) (Compressor, error) {
+	return NewCompressorLevel(c, 0, w)
+}
+
+// NewCompressorLevel is NewCompressor at a compression level: 0 is the
+// codec's default; gzip takes 1 to 9, zstd 1 to 22 (see ZstdLevel).
+func NewCompressorLevel(c Compression, level int, w io.Writer) (Compressor, error) {
 	switch c {
 	case CompressionNone:
 		return &passThrough{w: w}, nil
 	case CompressionGzip:
-		gz, err := gzip.NewWriterLevel(w, gzip.DefaultCompression)
+		if level == 0 {
+			level = gzip.DefaultCompression
+		}
+		gz, err := gzip.NewWriterLevel(w, level)
 		if err != nil {
 			return nil, fmt.Errorf("compression: gzip: %w", err)
 		}
 		return gz, nil
 	case CompressionZstd:
 		zw, err := zstd.NewWriter(w,
-			zstd.WithEncoderLevel(zstd.SpeedDefault),
+			zstd.WithEncoderLevel(ZstdLevel(level)),
 			zstd.WithEncoderConcurrency(1),
 			zstd.WithWindowSize(zstdWindow),
 			// An object with no records is still a valid .zst file.
@@ -108,6 +117,16 @@ func NewCompressor(c Compression, w io.Writer) (Compressor, error) {
 	default:
 		return nil, fmt.Errorf("compression: unknown codec %d", int(c))
 	}
+}
+
+// ZstdLevel maps a zstd level as the zstd tool numbers them (1 to 22; 0
+// for the default) onto the four speeds of the encoder: 1 is the fastest,
+// 2 to 5 the default, 6 to 9 better compression, 10 and above the best.
+func ZstdLevel(level int) zstd.EncoderLevel {
+	if level == 0 {
+		return zstd.SpeedDefault
+	}
+	return zstd.EncoderLevelFromZstd(level)
 }
 
 // passThrough is the "none" compressor: it writes input through unchanged.

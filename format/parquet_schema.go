@@ -1,6 +1,9 @@
 package format
 
 import (
+	pqgzip "github.com/parquet-go/parquet-go/compress/gzip"
+	pqzstd "github.com/parquet-go/parquet-go/compress/zstd"
+
 	"fmt"
 	"slices"
 	"strings"
@@ -122,6 +125,9 @@ type ParquetOptions struct {
 	NestedJSON bool
 	// Codec compresses the pages: zstd, snappy, gzip or none.
 	Codec string
+	// Level is the codec's compression level, 0 for its default; as for
+	// NewCompressorLevel.
+	Level int
 }
 
 // ExtraColumn holds, as a JSON object, the fields a record carries beyond
@@ -167,7 +173,7 @@ func NewParquetSchema(fields *Field, o ParquetOptions) (*ParquetSchema, error) {
 	if len(root.Children) == 0 {
 		return nil, fmt.Errorf("format: the Parquet schema has no columns: declare a field, or keep json_date_key or the _extra column")
 	}
-	if _, err := ParquetCodec(o.Codec); err != nil {
+	if _, err := ParquetCodec(o.Codec, o.Level); err != nil {
 		return nil, err
 	}
 	group := parquet.Group{}
@@ -283,14 +289,20 @@ func (s *ParquetSchema) Schema() *parquet.Schema { return s.pq }
 func (s *ParquetSchema) Fields() *Field { return s.root }
 
 // ParquetCodec returns the page compression codec named by the
-// compression option.
-func ParquetCodec(name string) (compress.Codec, error) {
+// compression option, at level (0: the codec's default).
+func ParquetCodec(name string, level int) (compress.Codec, error) {
 	switch strings.ToLower(name) {
 	case "", "zstd":
+		if level != 0 {
+			return &pqzstd.Codec{Level: ZstdLevel(level)}, nil
+		}
 		return &parquet.Zstd, nil
 	case "snappy":
 		return &parquet.Snappy, nil
 	case "gzip":
+		if level != 0 {
+			return &pqgzip.Codec{Level: level}, nil
+		}
 		return &parquet.Gzip, nil
 	case "none":
 		return &parquet.Uncompressed, nil

@@ -120,7 +120,7 @@ func TestParquetCodecs(t *testing.T) {
 		"": pqformat.Zstd, "zstd": pqformat.Zstd, "ZSTD": pqformat.Zstd, "snappy": pqformat.Snappy,
 		"gzip": pqformat.Gzip, "none": pqformat.Uncompressed,
 	} {
-		c, err := ParquetCodec(name)
+		c, err := ParquetCodec(name, 0)
 		if err != nil || c.CompressionCodec() != want {
 			t.Errorf("ParquetCodec(%q) = %v, %v; want %v", name, c, err, want)
 			continue
@@ -141,7 +141,7 @@ func TestParquetCodecs(t *testing.T) {
 			t.Errorf("codec %q: read back %v", name, rows)
 		}
 	}
-	if _, err := ParquetCodec("brotli"); err == nil || !strings.Contains(err.Error(), `"brotli"`) {
+	if _, err := ParquetCodec("brotli", 0); err == nil || !strings.Contains(err.Error(), `"brotli"`) {
 		t.Errorf("ParquetCodec(brotli): %v, want an error naming it", err)
 	}
 }

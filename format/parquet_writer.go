@@ -32,7 +32,7 @@ const dictionaryLimit = 1 << 20
 
 // NewParquetWriter starts an object of schema s written to out.
 func NewParquetWriter(s *ParquetSchema, out io.Writer) *ParquetWriter {
-	codec, _ := ParquetCodec(s.opts.Codec) // checked by NewParquetSchema
+	codec, _ := ParquetCodec(s.opts.Codec, s.opts.Level) // checked by NewParquetSchema
 	pw := &ParquetWriter{s: s, enc: s.NewRowEncoder()}
 	pw.out.w = out
 	pw.w = parquet.NewWriter(&pw.out, s.pq,

@@ -29,9 +29,9 @@ type partEncoder struct {
 // linesBatch is how many bytes of JSON lines go to the compressor at once.
 const linesBatch = 64 << 10
 
-func newPartEncoder(opts format.JSONOptions, c format.Compression) (*partEncoder, error) {
+func newPartEncoder(opts format.JSONOptions, c format.Compression, level int) (*partEncoder, error) {
 	pe := &partEncoder{json: format.NewJSONEncoder(opts)}
-	comp, err := format.NewCompressor(c, &pe.out)
+	comp, err := format.NewCompressorLevel(c, level, &pe.out)
 	if err != nil {
 		return nil, err
 	}

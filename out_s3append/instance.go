@@ -181,6 +181,7 @@ func parquetOptions(cfg *conf.Config) format.ParquetOptions {
 		DropUnknown: cfg.ParquetUnknownFields == "drop",
 		NestedJSON:  cfg.ParquetNested == "json",
 		Codec:       string(cfg.Compression),
+		Level:       cfg.CompressionLevel,
 	}
 	if cfg.ParquetTimeUnit == "nanos" {
 		o.TimeUnit = format.Nanos

@@ -53,7 +53,7 @@ func (in *Instance) advanceAny(o *object, ws *workerScratch) error {
 	pe := ws.json[o.comp]
 	if pe == nil {
 		var err error
-		if pe, err = newPartEncoder(in.json, o.comp); err != nil {
+		if pe, err = newPartEncoder(in.json, o.comp, in.cfg.CompressionLevel); err != nil {
 			return err
 		}
 		ws.json[o.comp] = pe
