@@ -40,8 +40,14 @@ test: tools $(SO) $(HOST) vet
 e2e: tools $(SO) $(HOST)
 	$(GO) test -count=1 -timeout 15m -v ./test/e2e/
 
-bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./format/... ./out_s3append/... ./buffer/...
+# Stage benchmarks (go test -bench, raw output in build/bench-stages.txt),
+# then the end-to-end runs through the host into a local S3 server; prints
+# one table (also in build/bench.md). See BENCHMARKS.md.
+bench: tools $(SO) $(HOST)
+	@mkdir -p build
+	$(GO) test -run '^$$' -bench . -benchmem ./format/... ./out_s3append/... ./buffer/... > build/bench-stages.txt
+	$(GO) run ./test/e2e/cmd/bench -stages build/bench-stages.txt > build/bench.md
+	@cat build/bench.md
 
 # Longer fuzzing than the seed corpus run by make test.
 FUZZTIME ?= 30s
@@ -51,6 +57,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzRecovery -fuzztime $(FUZZTIME) ./buffer/
 	$(GO) test -run '^$$' -fuzz FuzzReader -fuzztime $(FUZZTIME) ./format/
 	$(GO) test -run '^$$' -fuzz FuzzJSONEncoder -fuzztime $(FUZZTIME) ./format/
+	$(GO) test -run '^$$' -fuzz FuzzSkip -fuzztime $(FUZZTIME) ./format/
 	$(GO) test -run '^$$' -fuzz FuzzParquetRow -fuzztime $(FUZZTIME) ./format/
 	$(GO) test -run '^$$' -fuzz FuzzParseParquetSchema -fuzztime $(FUZZTIME) ./format/
 

@@ -37,7 +37,7 @@ var (
 func loadDatasets() map[datagen.Set]*dataset {
 	datasetsOnce.Do(func() {
 		datasets = map[datagen.Set]*dataset{}
-		for _, set := range []datagen.Set{datagen.Kubernetes, datagen.S3Access} {
+		for _, set := range []datagen.Set{datagen.KubernetesCompact, datagen.Kubernetes, datagen.S3Access} {
 			chunks, text := datagen.Chunks(set, 1, datasetRecords, 2<<20)
 			d := &dataset{chunks: chunks, records: datasetRecords, rawText: text}
 			for _, c := range chunks {
@@ -153,7 +153,7 @@ func writeRows(b *testing.B, d *dataset, pw *format.ParquetWriter, rowGroup int6
 // output size per record and against the raw log text.
 func BenchmarkDataset(b *testing.B) {
 	ds := loadDatasets()
-	for _, set := range []datagen.Set{datagen.Kubernetes, datagen.S3Access} {
+	for _, set := range []datagen.Set{datagen.KubernetesCompact, datagen.Kubernetes, datagen.S3Access} {
 		d := ds[set]
 		for _, e := range encodings {
 			b.Run(set.String()+"/"+e.name, func(b *testing.B) {

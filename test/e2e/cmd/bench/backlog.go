@@ -88,6 +88,7 @@ func backlog(env *benchEnv, size int64, objects int) ([]backlogRow, error) {
 	if err != nil {
 		return nil, err
 	}
+	up.inBytes = down.inBytes // what it drained
 	objs, err := store.ListObjects(context.Background(), "backlog/")
 	if err != nil {
 		return nil, err
@@ -97,6 +98,6 @@ func backlog(env *benchEnv, size int64, objects int) ([]backlogRow, error) {
 	}
 	return []backlogRow{
 		{name: fmt.Sprintf("%d open objects, %d MB buffered while S3 is down", objects, size>>20), run: down},
-		{name: fmt.Sprintf("restart: recover and upload the %d MB backlog", size>>20), run: up, objects: int64(len(objs))},
+		{name: fmt.Sprintf("restart: recover and upload the %d MB backlog (MB/s drained)", size>>20), run: up, objects: int64(len(objs))},
 	}, nil
 }

@@ -66,37 +66,44 @@ type table struct {
 	backlog  []backlogRow
 }
 
+// print writes every result as one Markdown table. Stage rows come from
+// `go test -bench` (one goroutine each); end-to-end and backlog rows from
+// runs of the host, whose CPU and memory figures are the host process's.
 func (t *table) print(w io.Writer) {
-	if len(t.stages) > 0 {
-		fmt.Fprintln(w, "| stage (one goroutine) | rec/s | MB/s | B/rec out | × smaller than text | allocs/op |")
-		fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|")
-		for _, r := range t.stages {
-			fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s |\n", r.name,
-				count(r.metrics["rec/s"]), num(r.metrics["MB/s"], 0), num(r.metrics["B/rec"], 1),
-				num(r.metrics["x-smaller-than-text"], 1), num(r.metrics["allocs/op"], 0))
-		}
-		fmt.Fprintln(w)
+	fmt.Fprintln(w, "| benchmark | rec/s | MB/s in | B/rec out | × smaller than text | CPU-s per GB in | peak RSS MB | objects / parts |")
+	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|---:|")
+	for _, r := range t.stages {
+		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | – | – | – |\n", r.name,
+			count(r.metrics["rec/s"]), num(r.metrics["MB/s"], 0), num(r.metrics["B/rec"], 1),
+			num(r.metrics["x-smaller-than-text"], 1))
 	}
-	if len(t.endToEnd) > 0 {
-		fmt.Fprintln(w, "| end to end, sync always, 2 workers | records | input MB | rec/s | input MB/s | CPU-s per GB in | peak RSS MB | objects | parts | out/in bytes | × smaller than text |")
-		fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-		for _, r := range t.endToEnd {
-			sec := r.run.wall.Seconds()
-			fmt.Fprintf(w, "| %s | %s | %.0f | %s | %.0f | %.1f | %.0f | %d | %d | %.3f | %.1f |\n", r.name,
-				count(float64(r.records)), mb(r.inBytes), count(float64(r.records)/sec), mb(r.inBytes)/sec,
-				r.run.cpu.Seconds()/(float64(r.inBytes)/1e9), mb(r.run.peakRSS), r.objects, r.parts,
-				float64(r.outBytes)/float64(r.inBytes), float64(r.rawText)/float64(r.outBytes))
-		}
-		fmt.Fprintln(w)
+	for _, r := range t.endToEnd {
+		sec := r.run.wall.Seconds()
+		fmt.Fprintf(w, "| end to end: %s, %s records, sync always | %s | %.0f | %.1f | %.1f | %.1f | %.0f | %d / %d |\n",
+			r.name, count(float64(r.records)), count(float64(r.records)/sec), mb(r.inBytes)/sec,
+			float64(r.outBytes)/float64(r.records), float64(r.rawText)/float64(r.outBytes),
+			cpuPerGB(r.run), mb(r.run.peakRSS), r.objects, r.parts)
 	}
-	if len(t.backlog) > 0 {
-		fmt.Fprintln(w, "| backlog, json_lines+gzip | input MB | wall s | CPU s | peak RSS MB | objects |")
-		fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|")
-		for _, r := range t.backlog {
-			fmt.Fprintf(w, "| %s | %.0f | %.1f | %.1f | %.0f | %d |\n", r.name, mb(r.run.inBytes),
-				r.run.wall.Seconds(), r.run.cpu.Seconds(), mb(r.run.peakRSS), r.objects)
+	for _, r := range t.backlog {
+		objects := "–"
+		if r.objects > 0 {
+			objects = strconv.FormatInt(r.objects, 10)
 		}
+		rate := "–"
+		if r.run.inBytes > 0 {
+			rate = fmt.Sprintf("%.0f", mb(r.run.inBytes)/r.run.wall.Seconds())
+		}
+		fmt.Fprintf(w, "| backlog: %s | – | %s | – | – | %s | %.0f | %s |\n", r.name, rate,
+			num(cpuPerGB(r.run), 1), mb(r.run.peakRSS), objects)
 	}
+}
+
+// cpuPerGB is the host's CPU time per GB of input it was fed.
+func cpuPerGB(r hostRun) float64 {
+	if r.inBytes == 0 {
+		return 0
+	}
+	return r.cpu.Seconds() / (float64(r.inBytes) / 1e9)
 }
 
 func mb(b int64) float64 { return float64(b) / 1e6 }
