@@ -180,7 +180,7 @@ var specs = []optionSpec{
 	},
 	{
 		Option: Option{Name: "compression_level", Default: "default", FluentBitS3: "-",
-			Description: "Level of the compression, for JSON lines and Parquet pages alike: gzip 1 (fastest) to 9 (smallest), zstd 1 to 22 (1 fastest; 2–5 the default speed; 6–9 better; 10 and above best). default is the codec's own (gzip 6, zstd 3). BENCHMARKS.md shows what each level costs and saves."},
+			Description: "Level of the compression, for JSON lines and Parquet pages alike: gzip 1 (fastest) to 9 (smallest), zstd 1 to 22 (1 fastest; 2–5 the default speed; 6–9 better; 10 and above best). default is the codec's own: gzip 5 (in the deflate library used here, faster than zlib's 6), zstd 3. BENCHMARKS.md shows what each level costs and saves."},
 		apply: func(c *Config, v string) error {
 			if strings.EqualFold(v, "default") {
 				c.CompressionLevel = 0

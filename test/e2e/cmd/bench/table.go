@@ -73,9 +73,13 @@ func (t *table) print(w io.Writer) {
 	fmt.Fprintln(w, "| benchmark | rec/s | MB/s in | B/rec out | × smaller than text | CPU-s per GB in | peak RSS MB | objects / parts |")
 	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|---:|")
 	for _, r := range t.stages {
-		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | – | – | – |\n", r.name,
+		memory := "–"
+		if v, ok := r.metrics["peak-live-heap-MiB"]; ok {
+			memory = fmt.Sprintf("%.0f MiB live heap", v)
+		}
+		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | – | %s | – |\n", r.name,
 			count(r.metrics["rec/s"]), num(r.metrics["MB/s"], 0), num(r.metrics["B/rec"], 1),
-			num(r.metrics["x-smaller-than-text"], 1))
+			num(r.metrics["x-smaller-than-text"], 1), memory)
 	}
 	for _, r := range t.endToEnd {
 		sec := r.run.wall.Seconds()
