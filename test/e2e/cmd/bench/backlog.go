@@ -31,7 +31,7 @@ const backlogPool = 256 << 20
 func backlog(env *benchEnv, size int64, objects int) ([]backlogRow, error) {
 	// Each object gets a few chunks, up to Fluent Bit's usual size.
 	chunkSize := int(min(max(size/int64(objects)/4, 16<<10), 1<<20))
-	pool, _ := datagen.Chunks(datagen.Kubernetes, 2, backlogPool/1000, chunkSize)
+	pool, _ := datagen.Chunks(datagen.Kubernetes, 2, int(min(size, backlogPool)/900)+100, chunkSize)
 	const bucket = "bench-backlog"
 	store, err := env.srv.Store(bucket)
 	if err != nil {

@@ -102,14 +102,19 @@ type benchEnv struct {
 	srv        *s3server.Server
 }
 
-func newBenchEnv() (*benchEnv, error) {
+// newBenchEnv starts the S3 server with its data and every run's files
+// under work ("": build/bench), which is emptied first.
+func newBenchEnv(work string) (*benchEnv, error) {
 	root, err := s3server.RepoRoot()
 	if err != nil {
 		return nil, err
 	}
+	if work == "" {
+		work = filepath.Join(root, "build", "bench")
+	}
 	e := &benchEnv{
 		root: root,
-		work: filepath.Join(root, "build", "bench"),
+		work: work,
 		so:   filepath.Join(root, "build", "out_s3append.so"),
 		host: filepath.Join(root, "build", "flbhost"),
 	}

@@ -49,7 +49,7 @@ func run(stagesPath string) error {
 	if err != nil {
 		return err
 	}
-	env, err := newBenchEnv()
+	env, err := newBenchEnv("")
 	if err != nil {
 		return err
 	}
