@@ -64,29 +64,44 @@ var encodings = []encoding{
 
 func jsonEncoding(c format.Compression) func(*testing.B, *dataset, *bytes.Buffer) {
 	return func(b *testing.B, d *dataset, out *bytes.Buffer) {
-		enc := format.NewJSONEncoder(format.JSONOptions{DateKey: "date", DateFormat: format.DateISO8601})
 		comp, err := format.NewCompressor(c, out)
 		if err != nil {
 			b.Fatal(err)
 		}
-		var r format.Reader
-		var ev format.Event
-		var lines []byte
-		for _, chunk := range d.chunks {
-			r.Reset(chunk)
-			lines = lines[:0]
-			for r.Next(&ev) == nil {
-				if lines, err = enc.AppendLine(lines, &ev); err != nil {
-					b.Fatal(err)
-				}
-			}
-			if _, err := comp.Write(lines); err != nil {
+		newJSONLines().encode(b, d, comp)
+	}
+}
+
+// jsonLines encodes data sets as JSON lines into a compressor, with its
+// buffers kept from one object to the next.
+type jsonLines struct {
+	enc   *format.JSONEncoder
+	r     format.Reader
+	ev    format.Event
+	lines []byte
+}
+
+func newJSONLines() *jsonLines {
+	return &jsonLines{enc: format.NewJSONEncoder(format.JSONOptions{DateKey: "date", DateFormat: format.DateISO8601})}
+}
+
+// encode writes every record of d to comp as one object, and closes comp.
+func (j *jsonLines) encode(b *testing.B, d *dataset, comp format.Compressor) {
+	var err error
+	for _, chunk := range d.chunks {
+		j.r.Reset(chunk)
+		j.lines = j.lines[:0]
+		for j.r.Next(&j.ev) == nil {
+			if j.lines, err = j.enc.AppendLine(j.lines, &j.ev); err != nil {
 				b.Fatal(err)
 			}
 		}
-		if err := comp.Close(); err != nil {
+		if _, err := comp.Write(j.lines); err != nil {
 			b.Fatal(err)
 		}
+	}
+	if err := comp.Close(); err != nil {
+		b.Fatal(err)
 	}
 }
 

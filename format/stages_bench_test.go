@@ -83,34 +83,17 @@ func BenchmarkStageJSON(b *testing.B) {
 }
 
 func benchJSONStage(b *testing.B, d *dataset, c format.Compression, level int) {
-	enc := format.NewJSONEncoder(format.JSONOptions{DateKey: "date", DateFormat: format.DateISO8601})
 	var out countingWriter
 	comp, err := format.NewCompressorLevel(c, level, &out)
 	if err != nil {
 		b.Fatal(err)
 	}
-	var r format.Reader
-	var ev format.Event
-	lines := make([]byte, 0, 4<<20)
+	j := newJSONLines()
 	b.ReportAllocs()
 	for b.Loop() {
 		out.n = 0
 		comp.Reset(&out)
-		for _, chunk := range d.chunks {
-			r.Reset(chunk)
-			lines = lines[:0]
-			for r.Next(&ev) == nil {
-				if lines, err = enc.AppendLine(lines, &ev); err != nil {
-					b.Fatal(err)
-				}
-			}
-			if _, err := comp.Write(lines); err != nil {
-				b.Fatal(err)
-			}
-		}
-		if err := comp.Close(); err != nil {
-			b.Fatal(err)
-		}
+		j.encode(b, d, comp)
 	}
 	reportRates(b, d)
 	b.ReportMetric(float64(out.n)/float64(d.records), "B/rec")

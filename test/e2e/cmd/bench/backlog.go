@@ -42,24 +42,9 @@ func backlog(env *benchEnv, size int64, objects int) ([]backlogRow, error) {
 	}
 	dir := filepath.Join(env.work, bucket)
 	config := func(shutdown string) string {
-		return fmt.Sprintf(`[SERVICE]
-    Grace 3600
-
-[OUTPUT]
-    Name              s3append
-    Match             *
-    Workers           2
-    bucket            %s
-    region            %s
-    endpoint          %s
-    use_path_style    true
-    checksum          when_required
-    store_dir         %s
-    s3_key_format     /backlog/$TAG/$UUID.json.gz
-    compression       gzip
-    total_file_size   1G
-    shutdown_timeout  %s
-`, bucket, env.srv.Region, env.srv.Endpoint, filepath.Join(dir, "buffer"), shutdown)
+		return outputConfig(env, bucket, env.srv.Endpoint, filepath.Join(dir, "buffer"),
+			"/backlog/$TAG/$UUID.json.gz",
+			"    compression       gzip\n    total_file_size   1G\n    shutdown_timeout  "+shutdown+"\n")
 	}
 
 	if err := env.srv.Stop(); err != nil {

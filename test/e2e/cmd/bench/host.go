@@ -94,6 +94,26 @@ func peakRSS(logPath string) (int64, error) {
 
 var peakLine = regexp.MustCompile(`\[flbhost\] peak RSS (\d+) kB`)
 
+// outputConfig is a Fluent Bit configuration with one s3append output
+// into bucket, buffering under storeDir, plus the extra option lines.
+func outputConfig(env *benchEnv, bucket, endpoint, storeDir, keyFormat, extra string) string {
+	return fmt.Sprintf(`[SERVICE]
+    Grace 3600
+
+[OUTPUT]
+    Name              s3append
+    Match             *
+    Workers           2
+    bucket            %s
+    region            %s
+    endpoint          %s
+    use_path_style    true
+    checksum          when_required
+    store_dir         %s
+    s3_key_format     %s
+%s`, bucket, env.srv.Region, endpoint, storeDir, keyFormat, extra)
+}
+
 // benchEnv is what every run shares: the built plugin and host, and the
 // local S3 server.
 type benchEnv struct {

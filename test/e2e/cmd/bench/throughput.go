@@ -71,24 +71,9 @@ func throughput(env *benchEnv, f outputFormat, records int) (e2eRow, error) {
 	}
 	defer proxy.Close()
 	dir := filepath.Join(env.work, bucket)
-	config := fmt.Sprintf(`[SERVICE]
-    Grace 3600
-
-[OUTPUT]
-    Name              s3append
-    Match             *
-    Workers           2
-    bucket            %s
-    region            %s
-    endpoint          %s
-    use_path_style    true
-    checksum          when_required
-    store_dir         %s
-    s3_key_format     /$TAG/%%Y/%%m/%%d/%%H/$UUID%s
-    sync              always
-    shutdown_timeout  1h
-    %s
-`, bucket, env.srv.Region, proxy.URL, filepath.Join(dir, "buffer"), f.ext, f.options)
+	config := outputConfig(env, bucket, proxy.URL, filepath.Join(dir, "buffer"),
+		"/$TAG/%Y/%m/%d/%H/$UUID"+f.ext,
+		"    sync              always\n    shutdown_timeout  1h\n    "+f.options+"\n")
 	run, err := runHost(env, dir, config, func(w *feed.Writer) (int64, int64, error) {
 		var n int64
 		for i, c := range chunks {
