@@ -2,14 +2,11 @@ package e2e
 
 import (
 	"context"
-	"fmt"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"regexp"
-	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -248,81 +245,41 @@ func TestParquetKill9(t *testing.T) {
 // S3APPEND_KILL_LOOPS times (6 by default). At the end every acknowledged
 // record is in the bucket exactly once and no multipart upload is open.
 func TestParquetKill9Loop(t *testing.T) {
-	loops := 6
-	if v, err := strconv.Atoi(os.Getenv("S3APPEND_KILL_LOOPS")); err == nil && v > 0 {
-		loops = v
-	}
 	dir := t.TempDir()
 	bucket, store := newBucket(t)
-	opts := map[string]string{
-		"bucket": bucket, "format": "parquet", "compression": "none", "parquet_row_group_size": "1M",
-		"upload_timeout": "5s", "s3_key_format": "/loop/$TAG/%Y%m%d/$UUID.parquet",
-	}
-	cfg := writeConfig(t, dir, output{match: "*", workers: 2, opts: opts})
-	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 11))
-	var sent, acked []entry
-	next := int64(0)
-	var mu sync.Mutex
 	midUpload := 0
-	for i := 0; i < loops; i++ {
+	acked, sent := killLoop{
+		loops: 6,
+		opts: map[string]string{
+			"bucket": bucket, "format": "parquet", "compression": "none", "parquet_row_group_size": "1M",
+			"upload_timeout": "5s", "s3_key_format": "/loop/$TAG/%Y%m%d/$UUID.parquet",
+		},
 		// Big runs send one tag about 7 MB of Parquet, more than a part,
 		// all of the same day: one object.
-		big := i%3 == 2
-		n, per := int64(15), int64(200)
-		if big {
-			n, per = 40, 2000
-		}
-		count := int64(0)
-		stop := make(chan struct{})
-		r := startStream(t, cfg, filepath.Join(dir, fmt.Sprintf("run%d.acks", i)), 0, func() entry {
-			mu.Lock()
-			defer mu.Unlock()
-			count++
-			if count > n {
-				<-stop // enough for this run: wait for the kill
-			}
-			tag := []string{"a", "b"}[rng.IntN(2)]
+		bigEvery: 3,
+		small:    chunkSpec{15, 200},
+		big:      chunkSpec{40, 2000},
+		bigTag:   "big",
+		step:     time.Millisecond,
+		killAt: func(t *testing.T, r *streamRun, big bool, rng *rand.Rand) {
+			wait := time.Duration(rng.IntN(800)) * time.Millisecond
 			if big {
-				tag = "big"
-			}
-			e := entry{tag: tag, first: next, n: per, step: time.Millisecond}
-			next += per
-			return e
-		}, stop)
-		wait := time.Duration(rng.IntN(800)) * time.Millisecond
-		if big {
-			deadline := time.Now().Add(60 * time.Second)
-			for openUploadWithParts(store) == "" {
-				if time.Now().After(deadline) {
-					r.cmd.Process.Kill()
-					r.cmd.Wait()
-					close(stop)
-					t.Fatalf("run %d: no multipart upload with a part\n%s", i, r.log.String())
+				deadline := time.Now().Add(60 * time.Second)
+				for openUploadWithParts(store) == "" {
+					if time.Now().After(deadline) {
+						t.Fatalf("no multipart upload with a part\n%s", r.log.String())
+					}
+					time.Sleep(20 * time.Millisecond)
 				}
-				time.Sleep(20 * time.Millisecond)
+				wait /= 4
 			}
-			wait /= 4
-		}
-		time.Sleep(wait) // a random moment, not a synchronisation
-		if ups, err := store.ListMultipartUploads(context.Background(), ""); err == nil && len(ups) > 0 {
-			midUpload++
-		}
-		r.cmd.Process.Kill()
-		r.cmd.Wait()
-		close(stop)
-		acked = append(acked, r.acked(t)...)
-		r.mu.Lock()
-		sent = append(sent, r.entries...)
-		r.mu.Unlock()
-	}
-	// A last, clean run finishes what the killed ones left.
-	opts["shutdown_timeout"] = "60s"
-	final := writeConfig(t, dir, output{match: "*", workers: 2, opts: opts})
-	longGrace(t, final)
-	if code, log, _ := runHost(t, dir, final, nil); code != 0 {
-		t.Fatalf("final run: exit %d\n%s", code, log)
-	}
-	t.Logf("crashes survived: %d, %d of them with a multipart upload open", loops, midUpload)
+			time.Sleep(wait) // a random moment, not a synchronisation
+			if ups, err := store.ListMultipartUploads(context.Background(), ""); err == nil && len(ups) > 0 {
+				midUpload++
+			}
+		},
+	}.run(t, dir)
+	t.Logf("%d crashes with a multipart upload open", midUpload)
 	noOpenUploads(t, store)
 	objs := downloadParquet(t, store, filepath.Join(dir, "down"))
 	checkColumnTypes(t, objs, inferredColumns)

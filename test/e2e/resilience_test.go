@@ -4,12 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
-	"fmt"
 	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -125,64 +123,26 @@ func checkAcked(t *testing.T, dir string, store s3api.Store, acked, sent []entry
 // (30 by default): at the end every acknowledged record is in the bucket
 // exactly once and no multipart upload is open.
 func TestKill9Loop(t *testing.T) {
-	loops := 30
-	if v, err := strconv.Atoi(os.Getenv("S3APPEND_KILL_LOOPS")); err == nil && v > 0 {
-		loops = v
-	}
 	dir := t.TempDir()
 	bucket, store := newBucket(t)
-	cfg := writeConfig(t, dir, output{match: "*", workers: 2, opts: map[string]string{
-		"bucket": bucket, "compression": "none", "upload_timeout": "1s",
-		"s3_key_format": "/loop/$TAG/%Y%m%d%H/$UUID.json",
-	}})
-	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 7))
-	var sent, acked []entry
-	next := int64(0)
-	var mu sync.Mutex
-	killed := 0
-	for i := 0; i < loops; i++ {
-		big := i%5 == 4 // some runs buffer enough for multipart uploads
-		n, per := int64(15), int64(200)
-		if big {
-			n, per = 60, 250
-		}
-		count := int64(0)
-		stop := make(chan struct{})
-		r := startStream(t, cfg, filepath.Join(dir, fmt.Sprintf("run%d.acks", i)), 0, func() entry {
-			mu.Lock()
-			defer mu.Unlock()
-			count++
-			if count > n {
-				<-stop // enough for this run: wait for the kill
+	acked, sent := killLoop{
+		loops: 30,
+		opts: map[string]string{
+			"bucket": bucket, "compression": "none", "upload_timeout": "1s",
+			"s3_key_format": "/loop/$TAG/%Y%m%d%H/$UUID.json",
+		},
+		bigEvery: 5, // some runs buffer enough for multipart uploads
+		small:    chunkSpec{15, 200},
+		big:      chunkSpec{60, 250},
+		step:     20 * time.Millisecond,
+		killAt: func(t *testing.T, r *streamRun, big bool, rng *rand.Rand) {
+			wait := time.Duration(rng.IntN(800)) * time.Millisecond
+			if big {
+				wait += time.Second
 			}
-			e := entry{tag: []string{"a", "b"}[rng.IntN(2)], first: next, n: per, step: 20 * time.Millisecond}
-			next += per
-			return e
-		}, stop)
-		wait := time.Duration(rng.IntN(800)) * time.Millisecond
-		if big {
-			wait += time.Second
-		}
-		time.Sleep(wait) // a random moment, not a synchronisation
-		r.cmd.Process.Kill()
-		r.cmd.Wait()
-		close(stop)
-		killed++
-		acked = append(acked, r.acked(t)...)
-		r.mu.Lock()
-		sent = append(sent, r.entries...)
-		r.mu.Unlock()
-	}
-	// A last, clean run finishes what the killed ones left.
-	final := writeConfig(t, dir, output{match: "*", workers: 2, opts: map[string]string{
-		"bucket": bucket, "compression": "none", "upload_timeout": "1s", "shutdown_timeout": "60s",
-		"s3_key_format": "/loop/$TAG/%Y%m%d%H/$UUID.json",
-	}})
-	longGrace(t, final)
-	if code, log, _ := runHost(t, dir, final, nil); code != 0 {
-		t.Fatalf("final run: exit %d\n%s", code, log)
-	}
-	t.Logf("crashes survived: %d", killed)
+			time.Sleep(wait) // a random moment, not a synchronisation
+		},
+	}.run(t, dir)
 	checkAcked(t, dir, store, acked, sent, "**/*.json", "uncompressed")
 }
 
