@@ -14,12 +14,12 @@ import (
 // Parts are made large enough that no upload runs during the measurement.
 func BenchmarkFlush(b *testing.B) {
 	for _, set := range []datagen.Set{datagen.KubernetesCompact, datagen.Kubernetes} {
-		chunks, _ := datagen.Chunks(set, 1, 50_000, 2<<20)
-		var records, bytes int
+		const records = 50_000
+		chunks, _ := datagen.Chunks(set, 1, records, 2<<20)
+		bytes := 0
 		for _, c := range chunks {
 			bytes += len(c)
 		}
-		records = 50_000
 		for _, sync := range []string{"none", "always"} {
 			b.Run(set.String()+"/sync="+sync, func(b *testing.B) {
 				in, _ := startInstance(b, testConfig(b, b.TempDir(), map[string]string{

@@ -69,14 +69,13 @@ type pod struct {
 	ip                         string
 	style                      logStyle
 	weight                     int
-	compact                    bool     // see cluster.compact
 	pending                    []string // continuation lines (stack traces) not yet written
 	pendingStderr              bool
 }
 
 // kubernetes returns a fresh copy of the filter's metadata map.
-func (p *pod) kubernetes() map[string]any {
-	if p.compact {
+func (p *pod) kubernetes(compact bool) map[string]any {
+	if compact {
 		return map[string]any{
 			"pod_name":       p.name,
 			"namespace_name": p.namespace,

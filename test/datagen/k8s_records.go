@@ -22,7 +22,6 @@ func (c *cluster) next(rng *rand.Rand, t time.Time) (map[string]any, string, tim
 		c.burstLeft = 1 + int(exponential(rng)*(meanBurst-1))
 	}
 	p := c.cur
-	p.compact = c.compact
 	var text string
 	var stderr bool
 	if len(p.pending) > 0 {
@@ -41,7 +40,7 @@ func (c *cluster) next(rng *rand.Rand, t time.Time) (map[string]any, string, tim
 	record := map[string]any{
 		"log":        text,
 		"stream":     stream,
-		"kubernetes": p.kubernetes(),
+		"kubernetes": p.kubernetes(c.compact),
 	}
 	if !c.compact {
 		record["time"] = ts // kept by the parser's Time_Keep On

@@ -50,16 +50,16 @@ func backlog(env *benchEnv, size int64, objects int) ([]backlogRow, error) {
 	if err := env.srv.Stop(); err != nil {
 		return nil, err
 	}
-	down, err := runHost(env, filepath.Join(dir, "down"), config("0s"), func(w *feed.Writer) (int64, int64, error) {
-		var n, recs int64
+	down, err := runHost(env, filepath.Join(dir, "down"), config("0s"), func(w *feed.Writer) (int64, error) {
+		var n int64
 		for i := 0; n < size; i++ {
 			c := pool[i%len(pool)]
 			if err := w.Write(fmt.Sprintf("app.%04d", i%objects), c); err != nil {
-				return recs, n, err
+				return n, err
 			}
 			n += int64(len(c))
 		}
-		return recs, n, nil
+		return n, nil
 	})
 	if err != nil {
 		return nil, err
@@ -67,9 +67,7 @@ func backlog(env *benchEnv, size int64, objects int) ([]backlogRow, error) {
 	if err := env.srv.Restart(); err != nil {
 		return nil, err
 	}
-	up, err := runHost(env, filepath.Join(dir, "up"), config("1h"), func(*feed.Writer) (int64, int64, error) {
-		return 0, 0, nil
-	})
+	up, err := runHost(env, filepath.Join(dir, "up"), config("1h"), func(*feed.Writer) (int64, error) { return 0, nil })
 	if err != nil {
 		return nil, err
 	}

@@ -17,17 +17,16 @@ import (
 // hostRun is what one run of flbhost cost, from the kernel's accounting
 // of the child process (the plugin runs inside it).
 type hostRun struct {
-	wall      time.Duration
-	cpu       time.Duration // user + system
-	peakRSS   int64         // bytes
-	inBytes   int64         // msgpack chunk bytes fed
-	inRecords int64
+	wall    time.Duration
+	cpu     time.Duration // user + system
+	peakRSS int64         // bytes
+	inBytes int64         // msgpack chunk bytes fed
 }
 
 // runHost starts flbhost with the plugin and config, streams the chunks
 // feedChunks yields into it over a pipe, and waits for it to exit (after
 // the plugin's own shutdown: the final uploads are part of the run).
-func runHost(env *benchEnv, dir, config string, feedChunks func(w *feed.Writer) (records, bytes int64, err error)) (hostRun, error) {
+func runHost(env *benchEnv, dir, config string, feedChunks func(w *feed.Writer) (bytes int64, err error)) (hostRun, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return hostRun{}, err
 	}
@@ -55,12 +54,12 @@ func runHost(env *benchEnv, dir, config string, feedChunks func(w *feed.Writer) 
 	if err := cmd.Start(); err != nil {
 		return hostRun{}, err
 	}
-	records, bytes, feedErr := feedChunks(feed.NewWriter(stdin))
+	bytes, feedErr := feedChunks(feed.NewWriter(stdin))
 	if err := stdin.Close(); feedErr == nil {
 		feedErr = err
 	}
 	waitErr := cmd.Wait()
-	r := hostRun{wall: time.Since(began), inBytes: bytes, inRecords: records}
+	r := hostRun{wall: time.Since(began), inBytes: bytes}
 	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 		r.cpu = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 	}

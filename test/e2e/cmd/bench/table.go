@@ -70,22 +70,27 @@ type table struct {
 // `go test -bench` (one goroutine each); end-to-end and backlog rows from
 // runs of the host, whose CPU and memory figures are the host process's.
 func (t *table) print(w io.Writer) {
-	fmt.Fprintln(w, "| benchmark | rec/s | MB/s in | B/rec out | × smaller than text | CPU-s per GB in | peak RSS MB | objects / parts |")
-	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|---:|")
+	fmt.Fprintln(w, "| benchmark | rec/s | MB/s in | B/rec out | out/in bytes | × smaller than text | CPU-s per GB in | peak RSS MB | objects / parts |")
+	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|---:|---:|")
 	for _, r := range t.stages {
 		memory := "–"
 		if v, ok := r.metrics["peak-live-heap-MiB"]; ok {
 			memory = fmt.Sprintf("%.0f MiB live heap", v)
 		}
-		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | – | %s | – |\n", r.name,
+		// Output per input byte: B/rec over the msgpack bytes per record.
+		outIn := 0.0
+		if r.metrics["MB/s"] > 0 {
+			outIn = r.metrics["B/rec"] * r.metrics["rec/s"] / (r.metrics["MB/s"] * 1e6)
+		}
+		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s | – | %s | – |\n", r.name,
 			count(r.metrics["rec/s"]), num(r.metrics["MB/s"], 0), num(r.metrics["B/rec"], 1),
-			num(r.metrics["x-smaller-than-text"], 1), memory)
+			num(outIn, 3), num(r.metrics["x-smaller-than-text"], 1), memory)
 	}
 	for _, r := range t.endToEnd {
 		sec := r.run.wall.Seconds()
-		fmt.Fprintf(w, "| end to end: %s, %s records, sync always | %s | %.0f | %.1f | %.1f | %.1f | %.0f | %d / %d |\n",
+		fmt.Fprintf(w, "| end to end: %s, %s records, sync always | %s | %.0f | %.1f | %.3f | %.1f | %.1f | %.0f | %d / %d |\n",
 			r.name, count(float64(r.records)), count(float64(r.records)/sec), mb(r.inBytes)/sec,
-			float64(r.outBytes)/float64(r.records), float64(r.rawText)/float64(r.outBytes),
+			float64(r.outBytes)/float64(r.records), float64(r.outBytes)/float64(r.inBytes), float64(r.rawText)/float64(r.outBytes),
 			cpuPerGB(r.run), mb(r.run.peakRSS), r.objects, r.parts)
 	}
 	for _, r := range t.backlog {
@@ -97,7 +102,7 @@ func (t *table) print(w io.Writer) {
 		if r.run.inBytes > 0 {
 			rate = fmt.Sprintf("%.0f", mb(r.run.inBytes)/r.run.wall.Seconds())
 		}
-		fmt.Fprintf(w, "| backlog: %s | – | %s | – | – | %s | %.0f | %s |\n", r.name, rate,
+		fmt.Fprintf(w, "| backlog: %s | – | %s | – | – | – | %s | %.0f | %s |\n", r.name, rate,
 			num(cpuPerGB(r.run), 1), mb(r.run.peakRSS), objects)
 	}
 }

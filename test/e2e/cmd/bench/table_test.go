@@ -53,9 +53,10 @@ func TestTableRows(t *testing.T) {
 	if want := "| StageRead/x | 2.50M | 900 |"; !strings.HasPrefix(lines[2], want) {
 		t.Errorf("stage row %q, want prefix %q", lines[2], want)
 	}
-	// 1M records in 5 s; 1 GB in; 100 B/rec out; 3x smaller than text;
+	// 1M records in 5 s; 1 GB in; 100 B/rec out, 0.1 of the input; 3x
+	// smaller than text;
 	// 8 CPU-s per GB; 120 MB peak.
-	if want := "| end to end: json_lines+gzip, 1.00M records, sync always | 200k | 200 | 100.0 | 3.0 | 8.0 | 120 | 8 / 24 |"; lines[3] != want {
+	if want := "| end to end: json_lines+gzip, 1.00M records, sync always | 200k | 200 | 100.0 | 0.100 | 3.0 | 8.0 | 120 | 8 / 24 |"; lines[3] != want {
 		t.Errorf("end-to-end row\n got %q\nwant %q", lines[3], want)
 	}
 }

@@ -16,12 +16,13 @@ type outputFormat struct {
 	name    string
 	options string // config lines
 	ext     string
+	bucket  string
 }
 
 var throughputFormats = []outputFormat{
-	{"json_lines+gzip", "compression gzip", ".json.gz"},
-	{"json_lines+zstd", "compression zstd", ".json.zst"},
-	{"parquet+zstd", "format parquet", ".parquet"},
+	{"json_lines+gzip", "compression gzip", ".json.gz", "bench-gzip"},
+	{"json_lines+zstd", "compression zstd", ".json.zst", "bench-zstd"},
+	{"parquet+zstd", "format parquet", ".parquet", "bench-parquet"},
 }
 
 // throughputTags spread the records over a few tags, as a node's tail
@@ -56,7 +57,7 @@ func kubernetesChunks(records int) ([][]byte, int64) {
 // landed in the bucket.
 func throughput(env *benchEnv, f outputFormat, records int) (e2eRow, error) {
 	chunks, text := kubernetesChunks(records)
-	bucket := "bench-" + map[string]string{".json.gz": "gzip", ".json.zst": "zstd", ".parquet": "parquet"}[f.ext]
+	bucket := f.bucket
 	store, err := env.srv.Store(bucket)
 	if err != nil {
 		return e2eRow{}, err
@@ -74,15 +75,15 @@ func throughput(env *benchEnv, f outputFormat, records int) (e2eRow, error) {
 	config := outputConfig(env, bucket, proxy.URL, filepath.Join(dir, "buffer"),
 		"/$TAG/%Y/%m/%d/%H/$UUID"+f.ext,
 		"    sync              always\n    shutdown_timeout  1h\n    "+f.options+"\n")
-	run, err := runHost(env, dir, config, func(w *feed.Writer) (int64, int64, error) {
+	run, err := runHost(env, dir, config, func(w *feed.Writer) (int64, error) {
 		var n int64
 		for i, c := range chunks {
 			if err := w.Write(fmt.Sprintf("kube.app-%d", i%throughputTags), c); err != nil {
-				return int64(records), n, err
+				return n, err
 			}
 			n += int64(len(c))
 		}
-		return int64(records), n, nil
+		return n, nil
 	})
 	if err != nil {
 		return e2eRow{}, err
