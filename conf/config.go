@@ -139,6 +139,8 @@ type Config struct {
 	LateDataWindow time.Duration
 	// MaxOpenObjects bounds the objects taking records at once.
 	MaxOpenObjects int
+	// MetricsListen is the host:port of the Prometheus endpoint ("": none).
+	MetricsListen string
 
 	// Raw holds the options the user set, by lower-case option name, with
 	// the values as written (surrounding spaces trimmed).

@@ -418,6 +418,12 @@ var specs = []optionSpec{
 		apply: func(c *Config, v string) (err error) { c.ShutdownTimeout, err = parseDuration(v); return err },
 		show:  func(c *Config) string { return formatDuration(c.ShutdownTimeout) },
 	},
+	{
+		Option: Option{Name: "metrics_listen", FluentBitS3: "-",
+			Description: "Address (host:port) of an HTTP endpoint serving Prometheus metrics at /metrics, e.g. 0.0.0.0:2021; port 0 picks a free port, logged at start. Unset, there is none. Outputs given the same address share one endpoint, each labelled by its instance name. Records count as uploaded only once their object is complete in S3."},
+		apply: func(c *Config, v string) error { c.MetricsListen = v; return nil },
+		show:  func(c *Config) string { return c.MetricsListen },
+	},
 }
 
 // withScheme makes https the scheme of a URL written without one.

@@ -91,6 +91,7 @@ var samples = map[string]string{
 	"late_data_window":             "5m",
 	"max_open_objects":             "50",
 	"shutdown_timeout":             "2s",
+	"metrics_listen":               "127.0.0.1:0",
 }
 
 // Each option sets exactly one Config field, and every field but Raw is set

@@ -3,8 +3,10 @@ package conf
 import (
 	"fmt"
 	"mime"
+	"net"
 	"net/url"
 	"path/filepath"
+	"strconv"
 	"strings"
 )
 
@@ -241,6 +243,11 @@ func (c *Config) problems() []problem {
 	if c.UploadRetryLimit < 0 {
 		bad("upload_retry_limit", "must be a positive number of attempts, or no_limits")
 	}
+	if c.MetricsListen != "" {
+		if why := checkListen(c.MetricsListen); why != "" {
+			bad("metrics_listen", why)
+		}
+	}
 	if p := c.DeadLetterPrefix; p == "" {
 		missing("dead_letter_prefix")
 	} else if strings.HasPrefix(p, "/") || strings.Contains(p, "..") {
@@ -276,6 +283,21 @@ func checkKeyShape(t *KeyTemplate) string {
 	}
 	if last.Kind == KeyLiteral && strings.HasSuffix(last.Text, "/") {
 		return `ends with "/", which would make every object look like a folder`
+	}
+	return ""
+}
+
+// checkListen returns why a is not usable as a host:port to listen on, or "".
+func checkListen(a string) string {
+	host, port, err := net.SplitHostPort(a)
+	if err != nil {
+		return "must be host:port, e.g. 0.0.0.0:2021 or 127.0.0.1:2021"
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		return "has a port that is not a number from 0 to 65535"
+	}
+	if strings.ContainsAny(host, "/ ") {
+		return "has a host that is not a name or an IP address"
 	}
 	return ""
 }

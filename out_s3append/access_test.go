@@ -85,9 +85,6 @@ func TestCredentialsNeverLogged(t *testing.T) {
 	} {
 		t.Setenv(name, value)
 	}
-	defer func(was bool) { debugEnabled = was }(debugEnabled)
-	debugEnabled = true
-
 	// A broken gateway that quotes what it was sent, and the secret too.
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var msg strings.Builder
@@ -104,7 +101,9 @@ func TestCredentialsNeverLogged(t *testing.T) {
 		"endpoint": srv.URL, "use_path_style": "on", "upload_timeout": "1s", "shutdown_timeout": "0s",
 	})
 	logs := &syncBuffer{}
-	in, err := Start("s3append.0", cfg, NewLogger(logs, "s3append.0"))
+	log := NewLogger(logs, "s3append.0")
+	log.SetLevel(LevelDebug) // debug lines must not leak a secret either
+	in, err := Start("s3append.0", cfg, log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -143,7 +142,9 @@ func TestInsecureTLSWarnsAtStart(t *testing.T) {
 		"endpoint": "https://127.0.0.1:1", "tls_insecure_skip_verify": "on", "shutdown_timeout": "0s",
 	})
 	logs := &syncBuffer{}
-	in, err := Start("s3append.0", cfg, NewLogger(logs, "s3append.0"))
+	log := NewLogger(logs, "s3append.0")
+	log.SetLevel(LevelDebug) // debug lines must not leak a secret either
+	in, err := Start("s3append.0", cfg, log)
 	if err != nil {
 		t.Fatal(err)
 	}

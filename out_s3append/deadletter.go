@@ -69,6 +69,7 @@ func (in *Instance) writeDeadLetters(tag string, lines []byte, n int) {
 			in.log.Errorf("tag %q: %d dead-letter records could not be buffered: %v", tag, n, err)
 			return
 		}
+		in.stats.DeadLetterRecords.Add(int64(n))
 		in.mu.Lock()
 		closing := in.closing
 		in.mu.Unlock()

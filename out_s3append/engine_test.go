@@ -274,7 +274,7 @@ func TestThrottlingAndErrorsStillLandOnce(t *testing.T) {
 	s3.SetFault(nil)
 	s3.SetFaultAfter(nil)
 	exactlyOnce(t, landed(t, s3, ""), 40000)
-	if in.Stats().UploadErrors.Load() == 0 {
+	if st := in.Stats(); st.UploadErrors[0].Load()+st.UploadErrors[1].Load()+st.UploadErrors[2].Load() == 0 {
 		t.Fatal("faults were not seen")
 	}
 }

@@ -52,8 +52,11 @@ type flushScratch struct {
 	lastOffset int64
 	lastFields []byte
 	lastGroup  int
-	fields     []byte   // the current record's $RECORD values
-	zone       zoneSpan // the key's time zone around the last event time
+	fields     []byte // the current record's $RECORD values
+	// rejected counts this flush's records sent to the dead letters, by
+	// reason; they reach the stats only if the flush is acknowledged.
+	rejected [numRejectReasons]int64
+	zone     zoneSpan // the key's time zone around the last event time
 }
 
 func newFlushScratch() any { return &flushScratch{byRoute: map[string]int{}} }
@@ -67,6 +70,7 @@ func (fs *flushScratch) reset() {
 	fs.groups = fs.groups[:0]
 	fs.dead.data, fs.dead.records, fs.dead.obj = fs.dead.data[:0], 0, nil
 	clear(fs.byRoute)
+	clear(fs.rejected[:])
 	fs.lastGroup = -1
 }
 
@@ -74,6 +78,12 @@ func (fs *flushScratch) reset() {
 // every good record of the chunk is written to the buffer (and fsynced
 // under sync always).
 func (in *Instance) Flush(tag string, chunk []byte) Result {
+	res := in.flush(tag, chunk)
+	in.stats.Flushes[res].Add(1)
+	return res
+}
+
+func (in *Instance) flush(tag string, chunk []byte) Result {
 	fs := in.flushes.Get().(*flushScratch)
 	defer in.flushes.Put(fs)
 	fs.reset()
@@ -84,19 +94,37 @@ func (in *Instance) Flush(tag string, chunk []byte) Result {
 		groups = append(groups, fs.dead)
 	}
 	if len(groups) == 0 {
+		in.acknowledged(fs, chunk)
 		return OK
 	}
 	for attempt := 0; ; attempt++ {
 		res, err := in.appendGroups(tag, groups, false)
+		if res == OK {
+			in.acknowledged(fs, chunk)
+		}
 		var mf *misfitError
 		if errors.As(err, &mf) {
-			in.log.Limitedf("info", "retype:"+tag, "tag %q: field %q of a record is %s, but %s holds it as %s: that object is sealed and a new one started", tag, mf.misfit.Field, article(mf.misfit.Got), mf.obj.key, mf.misfit.Want)
+			in.log.Limitedf(LevelInfo, "retype:"+tag, "tag %q: field %q of a record is %s, but %s holds it as %s: that object is sealed and a new one started", tag, mf.misfit.Field, article(mf.misfit.Got), mf.obj.key, mf.misfit.Want)
 			in.sealObject(mf.obj, "a field changed type")
 			err = errSealedMeanwhile
 		}
 		if !errors.Is(err, errSealedMeanwhile) || attempt == 100 {
 			return res
 		}
+	}
+}
+
+// acknowledged counts a chunk answered OK: its records are the plugin's now.
+func (in *Instance) acknowledged(fs *flushScratch, chunk []byte) {
+	var records int64
+	for i := range fs.groups {
+		records += int64(fs.groups[i].records)
+	}
+	in.stats.RecordsAcknowledged.Add(records)
+	in.stats.BytesAcknowledged.Add(int64(len(chunk)))
+	in.stats.DeadLetterRecords.Add(int64(fs.dead.records))
+	for r, n := range fs.rejected {
+		in.stats.RecordsRejected[r].Add(n)
 	}
 }
 
@@ -110,14 +138,14 @@ func (in *Instance) route(fs *flushScratch, tag string, chunk []byte) {
 		if err != nil {
 			var de *format.DecodeError
 			if errors.As(err, &de) {
-				in.stats.RecordsRejected.Add(1)
+				fs.rejected[RejectUnreadable]++
 				raw := chunk[de.Offset:]
 				if de.Skipped {
 					raw = fs.ev.Raw
 				}
 				fs.dead.data = appendDeadLetter(fs.dead.data, time.Now(), tag, de.Error(), raw)
 				fs.dead.records++
-				in.log.Limitedf("warn", "decode:"+tag, "tag %q: chunk of %d bytes: %v; sent to the dead-letter prefix %s", tag, len(chunk), err, in.cfg.DeadLetterPrefix)
+				in.log.Limitedf(LevelWarn, "decode:"+tag, "tag %q: chunk of %d bytes: %v; sent to the dead-letter prefix %s", tag, len(chunk), err, in.cfg.DeadLetterPrefix)
 				if de.Skipped {
 					continue
 				}
@@ -125,14 +153,14 @@ func (in *Instance) route(fs *flushScratch, tag string, chunk []byte) {
 			return
 		}
 		if int64(len(fs.ev.Raw)) > in.cfg.UploadChunkSize {
-			in.log.Limitedf("warn", "huge:"+tag, "tag %q: a record of %d bytes is larger than upload_chunk_size (%d): it is kept, and the part holding it is larger than the others", tag, len(fs.ev.Raw), in.cfg.UploadChunkSize)
+			in.log.Limitedf(LevelWarn, "huge:"+tag, "tag %q: a record of %d bytes is larger than upload_chunk_size (%d): it is kept, and the part holding it is larger than the others", tag, len(fs.ev.Raw), in.cfg.UploadChunkSize)
 		}
 		g, unfit := fs.groupFor(in, tag, &fs.ev)
 		if g == nil {
-			in.stats.RecordsRejected.Add(1)
+			fs.rejected[RejectKeyTooLong]++
 			fs.dead.data = appendDeadLetter(fs.dead.data, time.Now(), tag, unfit, fs.ev.Raw)
 			fs.dead.records++
-			in.log.Limitedf("warn", "keylen:"+tag, "tag %q: %s; the record was sent to the dead-letter prefix %s", tag, unfit, in.cfg.DeadLetterPrefix)
+			in.log.Limitedf(LevelWarn, "keylen:"+tag, "tag %q: %s; the record was sent to the dead-letter prefix %s", tag, unfit, in.cfg.DeadLetterPrefix)
 			continue
 		}
 		g.data = append(g.data, fs.ev.Raw...)
@@ -162,7 +190,7 @@ func (fs *flushScratch) groupFor(in *Instance, tag string, ev *format.Event) (*g
 	var changed bool
 	fs.routeBuf, changed = in.keys.route(fs.routeBuf[:0], tag, &kt, fs.fields)
 	if changed || sanitized {
-		in.log.Limitedf("warn", "sanitized:"+tag, "tag %q: the tag or a record field has characters that would leave their place in the key ('/', .., control characters, invalid UTF-8): they are replaced by _ in %q", tag, readableRoute(fs.routeBuf))
+		in.log.Limitedf(LevelWarn, "sanitized:"+tag, "tag %q: the tag or a record field has characters that would leave their place in the key ('/', .., control characters, invalid UTF-8): they are replaced by _ in %q", tag, readableRoute(fs.routeBuf))
 	}
 	if n := in.keys.keyLength(fs.routeBuf); n > conf.MaxKeyLength {
 		fs.lastGroup = -1
@@ -208,7 +236,7 @@ func (in *Instance) appendGroups(tag string, groups []group, force bool) (Result
 	for i := range groups {
 		o, err := in.openObject(tag, groups[i].route, force)
 		if err != nil {
-			in.log.Limitedf("error", "create", "tag %q: cannot open a buffer object in %s: %v", tag, in.store.Dir(), err)
+			in.log.Limitedf(LevelError, "create", "tag %q: cannot open a buffer object in %s: %v", tag, in.store.Dir(), err)
 			return Retry, err
 		}
 		groups[i].obj = o
@@ -262,7 +290,7 @@ func (in *Instance) commitGroups(tag string, order []*group, force bool) (Result
 	if force {
 		in.store.ForceReserve(need)
 	} else if err := in.store.Reserve(need); err != nil {
-		in.log.Limitedf("warn", "full", "store_dir_limit_size (%d bytes) reached with %d bytes buffered: chunk of tag %q is retried later", in.cfg.StoreDirLimitSize, in.store.Used(), tag)
+		in.log.Limitedf(LevelWarn, "full", "store_dir_limit_size (%d bytes) reached with %d bytes buffered: chunk of tag %q is retried later", in.cfg.StoreDirLimitSize, in.store.Used(), tag)
 		return Retry, err
 	}
 	marks := make([]int64, len(order))
@@ -278,17 +306,14 @@ func (in *Instance) commitGroups(tag string, order []*group, force bool) (Result
 			}
 		}
 		in.store.Release(need - written)
-		in.log.Limitedf("error", "write", "tag %q: writing to the buffer in %s failed, chunk retried: %v", tag, in.store.Dir(), err)
+		in.log.Limitedf(LevelError, "write", "tag %q: writing to the buffer in %s failed, chunk retried: %v", tag, in.store.Dir(), err)
 		return Retry, err
 	}
-	records := 0
 	now := time.Now()
 	for _, g := range order {
 		g.obj.buf.CommitLocked()
 		in.noteSlot(g.obj, g.data, now)
-		records += g.records
 	}
-	in.stats.RecordsBuffered.Add(int64(records))
 	return OK, nil
 }
 

@@ -63,17 +63,6 @@ type Instance struct {
 	stats   Stats
 }
 
-// Stats are counters that mean what they say: records are counted as
-// uploaded only once their object is complete in S3.
-type Stats struct {
-	RecordsBuffered atomic.Int64
-	RecordsRejected atomic.Int64
-	ObjectsUploaded atomic.Int64
-	PartsUploaded   atomic.Int64
-	UploadErrors    atomic.Int64
-	ObjectsFailed   atomic.Int64
-}
-
 // New starts an instance: opens and recovers the buffer, then starts the
 // upload workers. s3 is the object store (the AWS client, or a fake in tests).
 func New(name string, cfg *conf.Config, s3 s3api.Store, log *Logger) (*Instance, error) {
@@ -96,8 +85,17 @@ func New(name string, cfg *conf.Config, s3 s3api.Store, log *Logger) (*Instance,
 	if err != nil {
 		return nil, err
 	}
+	var metricsAddr string
+	if cfg.MetricsListen != "" {
+		if metricsAddr, err = acquireMetricsServer(cfg.MetricsListen, log); err != nil {
+			return nil, err
+		}
+	}
 	store, rec, err := buffer.Open(storeDir(cfg), cfg.StoreDirLimitSize)
 	if err != nil {
+		if cfg.MetricsListen != "" {
+			releaseMetricsServer(cfg.MetricsListen)
+		}
 		return nil, err
 	}
 	index, err := loadIndex(store.Dir())
@@ -129,6 +127,10 @@ func New(name string, cfg *conf.Config, s3 s3api.Store, log *Logger) (*Instance,
 	in.slot = int64(in.keys.timeGranularity() / time.Second)
 	if in.slot == 1 {
 		log.Warnf("s3_key_format %q has a per-second time conversion: each record goes to the object of its own event time, so every second becomes an object of its own; use %%H or %%M for large objects", cfg.S3KeyFormat.Raw)
+	}
+	registerMetrics(in)
+	if metricsAddr != "" {
+		log.Infof("Prometheus metrics at http://%s/metrics", metricsAddr)
 	}
 	in.ratio.Store(math.Float64bits(initialRatio(comp, parquet)))
 	in.flushes.New = func() any { return newFlushScratch() }
@@ -254,12 +256,15 @@ func initialRatio(c format.Compression, parquet bool) float64 {
 func (in *Instance) adopt(rec *buffer.Recovery) {
 	for _, c := range rec.Cuts {
 		if c.Bytes > 0 {
+			in.stats.Recovery[RecoveryTailCut].Add(1)
 			in.log.Warnf("buffer recovery: cut %d bytes of a torn or corrupt tail at offset %d of %s (%s)", c.Bytes, c.Offset, c.Path, c.Reason)
 		} else {
+			in.stats.Recovery[RecoveryRepaired].Add(1)
 			in.log.Warnf("buffer recovery: %s: %s", c.Path, c.Reason)
 		}
 	}
 	for _, q := range rec.Quarantined {
+		in.stats.Recovery[RecoveryQuarantined].Add(1)
 		in.log.Errorf("buffer recovery: damaged object moved to quarantine: %s", q)
 	}
 	for _, b := range rec.Objects {
@@ -270,6 +275,7 @@ func (in *Instance) adopt(rec *buffer.Recovery) {
 		o.encodedOff.Store(b.DataStart())
 		o.sealed.Store(true)
 		in.all[o] = struct{}{}
+		in.stats.Recovery[RecoveryObjectAdopted].Add(1)
 	}
 	if n := len(rec.Objects); n > 0 {
 		what := "objects"
@@ -366,7 +372,7 @@ func (in *Instance) syncDirty() {
 		o.dirty.Store(false)
 		if err := o.buf.Sync(); err != nil {
 			o.dirty.Store(true)
-			in.log.Limitedf("error", "sync", "fsync of %s failed: %v", o.key, err)
+			in.log.Limitedf(LevelError, "sync", "fsync of %s failed: %v", o.key, err)
 		}
 	}
 }
@@ -401,9 +407,6 @@ func (in *Instance) learnRatio(raw, out int64) {
 	old := math.Float64frombits(in.ratio.Load())
 	in.ratio.Store(math.Float64bits(old*0.5 + r*0.5))
 }
-
-// Stats returns the instance's counters.
-func (in *Instance) Stats() *Stats { return &in.stats }
 
 // Close finishes what it can before shutdown_timeout: every open object is
 // sealed and uploaded; objects not finished by then stay in the buffer and
@@ -464,6 +467,10 @@ wait:
 	}
 	if len(left) > 0 {
 		in.log.Warnf("shutdown_timeout (%s) reached: %d objects stay buffered in %s and are uploaded at the next start", in.cfg.ShutdownTimeout, len(left), in.store.Dir())
+	}
+	unregisterMetrics(in)
+	if in.cfg.MetricsListen != "" {
+		releaseMetricsServer(in.cfg.MetricsListen)
 	}
 	return in.store.Close()
 }

@@ -203,7 +203,7 @@ func TestRecordWithTooLongKeyGoesToDeadLetters(t *testing.T) {
 	if !strings.Contains(logs.String(), `tag "web"`) || !strings.Contains(logs.String(), "dead-letter") {
 		t.Errorf("no log line naming the tag and the dead-letter prefix:\n%s", logs.String())
 	}
-	if n := in.Stats().RecordsRejected.Load(); n != 2 {
+	if n := in.Stats().RecordsRejected[RejectKeyTooLong].Load(); n != 2 {
 		t.Errorf("RecordsRejected = %d, want 2", n)
 	}
 }

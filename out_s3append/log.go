@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -14,8 +15,11 @@ import (
 // read like the rest of the agent's log:
 //
 //	[2026/11/22 10:00:00] [ warn] [output:s3append:s3append.0] message
+//
+// Lines above the instance's log_level are not written.
 type Logger struct {
 	prefix string
+	level  atomic.Int32 // the most verbose Level written
 	mu     sync.Mutex
 	w      io.Writer
 	now    func() time.Time
@@ -24,6 +28,27 @@ type Logger struct {
 	// secrets are the credentials no line may show; redactor replaces them.
 	secrets  map[string]bool
 	redactor *strings.Replacer
+}
+
+// Level is a log level, numbered as Fluent Bit numbers them.
+type Level int32
+
+const (
+	LevelOff Level = iota
+	LevelError
+	LevelWarn
+	LevelInfo
+	LevelDebug
+	LevelTrace
+)
+
+var levelNames = [...]string{"off", "error", "warn", "info", "debug", "trace"}
+
+func (l Level) String() string {
+	if l < LevelOff || l > LevelTrace {
+		return fmt.Sprintf("level(%d)", int32(l))
+	}
+	return levelNames[l]
 }
 
 type repeat struct {
@@ -40,10 +65,32 @@ func NewLogger(w io.Writer, name string) *Logger {
 	if w == nil {
 		w = os.Stderr
 	}
-	return &Logger{prefix: "[output:s3append:" + name + "]", w: w, now: time.Now, repeats: map[string]*repeat{}}
+	l := &Logger{prefix: "[output:s3append:" + name + "]", w: w, now: time.Now, repeats: map[string]*repeat{}}
+	level := LevelInfo
+	if debugEnv {
+		level = LevelDebug
+	}
+	l.level.Store(int32(level))
+	return l
 }
 
-func (l *Logger) write(level, msg string) {
+// SetLevel makes l write lines up to level: the output's log_level, which
+// Fluent Bit keeps to itself and answers about through its API.
+// S3APPEND_DEBUG in the environment keeps debug lines on whatever it is.
+func (l *Logger) SetLevel(level Level) {
+	if debugEnv && level < LevelDebug {
+		level = LevelDebug
+	}
+	l.level.Store(int32(level))
+}
+
+// Enabled says whether lines at level are written.
+func (l *Logger) Enabled(level Level) bool { return level > LevelOff && int32(level) <= l.level.Load() }
+
+func (l *Logger) write(level Level, msg string) {
+	if !l.Enabled(level) {
+		return
+	}
 	line := fmt.Sprintf("[%s] [%5s] %s %s\n", l.now().Format("2006/01/02 15:04:05"), level, l.prefix, msg)
 	l.mu.Lock()
 	if l.redactor != nil {
@@ -90,23 +137,29 @@ func (l *Logger) Redact(secrets ...string) {
 	l.redactor = strings.NewReplacer(pairs...)
 }
 
-func (l *Logger) Infof(format string, a ...any)  { l.write("info", fmt.Sprintf(format, a...)) }
-func (l *Logger) Warnf(format string, a ...any)  { l.write("warn", fmt.Sprintf(format, a...)) }
-func (l *Logger) Errorf(format string, a ...any) { l.write("error", fmt.Sprintf(format, a...)) }
+func (l *Logger) Infof(format string, a ...any)  { l.logf(LevelInfo, format, a...) }
+func (l *Logger) Warnf(format string, a ...any)  { l.logf(LevelWarn, format, a...) }
+func (l *Logger) Errorf(format string, a ...any) { l.logf(LevelError, format, a...) }
+func (l *Logger) Debugf(format string, a ...any) { l.logf(LevelDebug, format, a...) }
 
-// Debugf writes only when S3APPEND_DEBUG is set: Fluent Bit does not pass
-// an output's log_level to Go plugins.
-func (l *Logger) Debugf(format string, a ...any) {
-	if debugEnabled {
-		l.write("debug", fmt.Sprintf(format, a...))
+// logf formats only lines that are written: debug lines cost nothing
+// unless asked for.
+func (l *Logger) logf(level Level, format string, a ...any) {
+	if l.Enabled(level) {
+		l.write(level, fmt.Sprintf(format, a...))
 	}
 }
 
-var debugEnabled = os.Getenv("S3APPEND_DEBUG") != ""
+// debugEnv turns debug lines on for hosts that cannot say the output's
+// log_level.
+var debugEnv = os.Getenv("S3APPEND_DEBUG") != ""
 
 // Limitedf logs at level at most once per repeatWindow for the same key,
 // and says how many lines it held back.
-func (l *Logger) Limitedf(level, key, format string, a ...any) {
+func (l *Logger) Limitedf(level Level, key, format string, a ...any) {
+	if !l.Enabled(level) {
+		return
+	}
 	l.mu.Lock()
 	r := l.repeats[key]
 	now := l.now()

@@ -66,6 +66,7 @@ func (in *Instance) advanceParquet(o *object, ps *parquetScratch) error {
 			if o.uploadID != "" {
 				return fmt.Errorf("aborting the multipart upload of an earlier run failed; retried later")
 			}
+			in.stats.Recovery[RecoveryUploadRestarted].Add(1)
 		}
 		o.resume = false
 	}
@@ -230,7 +231,7 @@ func (in *Instance) encodeRowGroup(o *object, pf *parquetFile, ps *parquetScratc
 		return false, fmt.Errorf("reading buffered frames: %w", err)
 	}
 	if enc.Misfits > 0 {
-		in.log.Limitedf("warn", "misfit:"+o.tag, "tag %q: %d values in %s do not fit their Parquet column's type; they are kept in the %s column", o.tag, enc.Misfits, o.key, format.ExtraColumn)
+		in.log.Limitedf(LevelWarn, "misfit:"+o.tag, "tag %q: %d values in %s do not fit their Parquet column's type; they are kept in the %s column", o.tag, enc.Misfits, o.key, format.ExtraColumn)
 		enc.Misfits = 0
 	}
 	return flushed, nil

@@ -94,7 +94,7 @@ func (in *Instance) evictOpen(keep []group) {
 		in.sealObject(o, "max_open_objects")
 	}
 	if over > 0 {
-		in.log.Limitedf("warn", "max_open_objects", "max_open_objects (%d) reached: completed %d least recently written objects early (the last %s); %s", in.cfg.MaxOpenObjects, over, candidates[over-1].key, variableParts(in.cfg.S3KeyFormat))
+		in.log.Limitedf(LevelWarn, "max_open_objects", "max_open_objects (%d) reached: completed %d least recently written objects early (the last %s); %s", in.cfg.MaxOpenObjects, over, candidates[over-1].key, variableParts(in.cfg.S3KeyFormat))
 	}
 }
 

@@ -120,11 +120,11 @@ func (in *Instance) advance(o *object, pe *partEncoder) error {
 
 func (in *Instance) reportBad(o *object, res encodeResult) {
 	if res.invalidUTF8 > 0 {
-		in.log.Limitedf("warn", "utf8:"+o.tag, "tag %q: %d records in %s hold invalid UTF-8; each bad byte is written as U+FFFD", o.tag, res.invalidUTF8, o.key)
+		in.log.Limitedf(LevelWarn, "utf8:"+o.tag, "tag %q: %d records in %s hold invalid UTF-8; each bad byte is written as U+FFFD", o.tag, res.invalidUTF8, o.key)
 	}
 	for _, err := range res.bad {
-		in.stats.RecordsRejected.Add(1)
-		in.log.Limitedf("warn", "encode:"+o.tag, "tag %q: record in %s cannot be encoded: %v; it goes to the dead-letter prefix %s", o.tag, o.key, err, in.cfg.DeadLetterPrefix)
+		in.stats.RecordsRejected[RejectUnencodable].Add(1)
+		in.log.Limitedf(LevelWarn, "encode:"+o.tag, "tag %q: record in %s cannot be encoded: %v; it goes to the dead-letter prefix %s", o.tag, o.key, err, in.cfg.DeadLetterPrefix)
 	}
 }
 
@@ -227,7 +227,11 @@ func (in *Instance) finish(o *object) error {
 	if err := o.buf.Remove(); err != nil {
 		return fmt.Errorf("removing the uploaded object from the buffer: %w", err)
 	}
-	in.stats.ObjectsUploaded.Add(1)
+	if o.landed {
+		in.stats.ObjectsUploaded.Add(1)
+		in.stats.RecordsUploaded.Add(o.sentRecords)
+		in.stats.BytesUploaded.Add(o.uploaded.Load())
+	}
 	in.mu.Lock()
 	delete(in.all, o)
 	in.mu.Unlock()
@@ -276,7 +280,7 @@ func (in *Instance) abortOrphans(o *object) {
 	defer cancel()
 	ups, err := in.s3.ListMultipartUploads(ctx, o.key)
 	if err != nil {
-		in.log.Limitedf("warn", "orphans", "object %s: listing its multipart uploads failed, leftovers stay until a bucket lifecycle rule removes them: %v", o.key, err)
+		in.log.Limitedf(LevelWarn, "orphans", "object %s: listing its multipart uploads failed, leftovers stay until a bucket lifecycle rule removes them: %v", o.key, err)
 		return
 	}
 	for _, u := range ups {
@@ -287,6 +291,7 @@ func (in *Instance) abortOrphans(o *object) {
 			in.log.Warnf("object %s: aborting orphaned multipart upload %s failed: %v", o.key, u.UploadID, err)
 			continue
 		}
+		in.stats.UploadsAborted.Add(1)
 		in.log.Infof("object %s: aborted orphaned multipart upload %s", o.key, u.UploadID)
 	}
 }
@@ -315,6 +320,7 @@ func (in *Instance) abortUpload(o *object) {
 		in.log.Warnf("object %s: aborting multipart upload %s failed (%v); it is aborted at the next start", o.key, o.uploadID, err)
 		return
 	}
+	in.stats.UploadsAborted.Add(1)
 	in.log.Infof("object %s: aborted multipart upload %s; its records stay buffered", o.key, o.uploadID)
 	in.startOver(o)
 }
@@ -363,6 +369,7 @@ func (in *Instance) resumeUpload(o *object) error {
 	}
 	o.resume = false
 	if o.uploadID == "" {
+		in.stats.Recovery[RecoveryUploadRestarted].Add(1)
 		in.log.Infof("object %s: the multipart upload of an earlier run is gone; uploading the object again from the buffer", o.key)
 		o.parts = nil
 		return in.saveProgress(o)
@@ -385,6 +392,7 @@ func (in *Instance) resumeUpload(o *object) error {
 	o.recordsUnknown = kept > 0
 	o.encodedOff.Store(next)
 	o.uploaded.Store(size)
+	in.stats.Recovery[RecoveryUploadResumed].Add(1)
 	in.log.Infof("object %s: resuming multipart upload %s of an earlier run with %d of its parts", o.key, o.uploadID, kept)
 	return in.saveProgress(o)
 }
@@ -402,8 +410,12 @@ func (in *Instance) saveProgress(o *object) error {
 // s3Call runs one S3 operation with retries until it succeeds or the
 // instance shuts down. Buffered data is never given up on.
 func (in *Instance) s3Call(o *object, op string, call func(context.Context) error) error {
-	return retry(in.ctx, in.cfg.UploadRetryLimit, call, func(err error, class s3api.Class, attempt int) {
-		in.stats.UploadErrors.Add(1)
-		in.log.Limitedf("warn", op+":"+class.String(), "%s %s (tag %q) failed, %s error, attempt %d, retrying: %v", op, o.key, o.tag, class, attempt, err)
+	limit := in.cfg.UploadRetryLimit
+	return retry(in.ctx, limit, call, func(err error, class s3api.Class, attempt int) {
+		in.stats.UploadErrors[class].Add(1)
+		if limit == 0 || attempt < limit {
+			in.stats.UploadRetries.Add(1)
+		}
+		in.log.Limitedf(LevelWarn, op+":"+class.String(), "%s %s (tag %q) failed, %s error, attempt %d, retrying: %v", op, o.key, o.tag, class, attempt, err)
 	})
 }

@@ -56,6 +56,9 @@ func FLBPluginInit(plugin unsafe.Pointer) (ret int) {
 	name := fmt.Sprintf("%s.%d", pluginName, len(instances))
 	mu.Unlock()
 	log := out_s3append.NewLogger(nil, name)
+	if level, ok := outputLogLevel(plugin); ok {
+		log.SetLevel(level)
+	}
 	cfg, err := conf.Parse(configSource{plugin})
 	if err != nil {
 		for _, line := range strings.Split(err.Error(), "\n") {
