@@ -185,6 +185,7 @@ func (in *Instance) uploadPart(o *object, body []byte, res encodeResult) error {
 	o.uploaded.Add(int64(len(body)))
 	o.sentRecords += int64(res.records)
 	in.stats.PartsUploaded.Add(1)
+	in.log.Debugf("object %s: part %d uploaded, %d bytes, %d records", o.key, number, len(body), res.records)
 	return in.saveProgress(o)
 }
 
@@ -231,6 +232,7 @@ func (in *Instance) finish(o *object) error {
 		in.stats.ObjectsUploaded.Add(1)
 		in.stats.RecordsUploaded.Add(o.sentRecords)
 		in.stats.BytesUploaded.Add(o.uploaded.Load())
+		in.log.Infof("object %s complete in S3: %d bytes in %d parts (tag %q)", o.key, o.uploaded.Load(), max(len(o.parts), 1), o.tag)
 	}
 	in.mu.Lock()
 	delete(in.all, o)
