@@ -3,6 +3,8 @@
 #   make demo   run the plugin on sample logs into a local S3 server it starts
 #   make test   unit, fuzz-seed and end-to-end tests (installs what they need)
 #   make bench  benchmarks (rec/s, MB/s, bytes/record)
+#   make lint   checks of the Dockerfile, compose harness, Kubernetes and Helm files
+#   make e2e-docker  the plugin in the Fluent Bit image against LocalStack (needs Docker)
 
 GO       ?= go
 SO       := build/out_s3append.so
@@ -10,7 +12,7 @@ HOST     := build/flbhost
 GOFILES  := $(shell find . -name '*.go' -not -path './build/*' -not -path '*/node_modules/*') go.mod go.sum
 HOSTSRC  := $(wildcard test/e2e/host/csrc/*.c test/e2e/host/csrc/*.h)
 
-.PHONY: all tools demo test e2e bench fuzz vet clean
+.PHONY: all tools demo test e2e e2e-docker bench fuzz vet lint clean
 
 all: $(SO)
 
@@ -36,9 +38,22 @@ vet:
 test: tools $(SO) $(HOST) vet
 	$(GO) test -race -count=1 ./buffer/... ./conf/... ./format/... ./out_s3append/... ./plugin/...
 	$(GO) test -count=1 -timeout 15m ./test/...
+	cd test/lint && $(GO) test -count=1 ./...
 
 e2e: tools $(SO) $(HOST)
 	$(GO) test -count=1 -timeout 15m -v ./test/e2e/
+
+# The Dockerfile, test/e2e/docker-compose.yml, deploy/kubernetes and
+# deploy/helm parsed by their tools' libraries (a module of its own), and
+# every Fluent Bit configuration among them validated by conf.Parse.
+lint:
+	cd test/lint && $(GO) test -count=1 ./...
+
+# The image built from the Dockerfile, tailing a log-writer's lines into
+# LocalStack (test/e2e/docker-compose.yml). Needs a Docker engine with the
+# compose plugin.
+e2e-docker: tools
+	S3APPEND_DOCKER_E2E=1 $(GO) test -count=1 -timeout 30m -run TestDockerCompose -v ./test/e2e/
 
 # Stage benchmarks (go test -bench, raw output in build/bench-stages.txt),
 # then the end-to-end runs through the host into a local S3 server; prints

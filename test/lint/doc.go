@@ -1,0 +1,14 @@
+// Package lint checks the files that ship the plugin outside Go: the
+// Dockerfile, the LocalStack compose harness, the Kubernetes manifest and
+// the Helm values, and every Fluent Bit configuration among them, whose
+// s3append [OUTPUT] is validated by the plugin's own conf.Parse.
+//
+// The checks run where there is no Docker engine, cluster or Helm: each
+// file is parsed by the library its tool uses (BuildKit's Dockerfile
+// parser, compose-go, the Kubernetes API types decoded strictly), and
+// each check is shown to fail on a broken copy of the file it guards.
+//
+// It is a module of its own so that those libraries stay out of the
+// plugin's go.mod; it reaches the plugin's packages through a replace
+// directive.
+package lint
