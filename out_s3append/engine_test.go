@@ -341,6 +341,18 @@ func TestUnfinishedUploadIsResumedAtStart(t *testing.T) {
 		t.Fatalf("first run uploaded %d parts, the second %d more: parts were redone", partsBefore, after)
 	}
 	exactlyOnce(t, landed(t, s3, ""), 60000)
+	// The recovery is counted, and the second run counts as uploaded only
+	// the records of its own parts.
+	st := in2.Stats()
+	if a, r := st.Recovery[RecoveryObjectAdopted].Load(), st.Recovery[RecoveryUploadResumed].Load(); a != 1 || r != 1 {
+		t.Errorf("recovery: %d objects adopted, %d uploads resumed; want 1 and 1", a, r)
+	}
+	if n := st.RecordsUploaded.Load(); n <= 0 || n >= 60000 {
+		t.Errorf("records uploaded by the second run = %d, want those of its own parts only (0 < n < 60000)", n)
+	}
+	if n := st.ObjectsUploaded.Load(); n != 1 {
+		t.Errorf("objects uploaded = %d, want 1", n)
+	}
 }
 
 // An upload whose CreateMultipartUpload reply was lost is an orphan the

@@ -11,64 +11,17 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/smithy-go"
-	dto "github.com/prometheus/client_model/go"
-	"github.com/prometheus/common/expfmt"
-	"github.com/prometheus/common/model"
-
 	"github.com/s3append/s3append/out_s3append/s3api"
+	"github.com/s3append/s3append/test/scrape"
 )
 
-// scrape is one read of a metrics endpoint: values by metric name and
-// label set.
-type scrape map[string]*dto.MetricFamily
-
-func scrapeMetrics(t *testing.T, addr string) scrape {
+func scrapeMetrics(t *testing.T, addr string) scrape.Metrics {
 	t.Helper()
-	resp, err := http.Get("http://" + addr + "/metrics")
+	m, err := scrape.Get(addr)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("GET /metrics: %s", resp.Status)
-	}
-	parser := expfmt.NewTextParser(model.UTF8Validation)
-	families, err := parser.TextToMetricFamilies(resp.Body)
-	if err != nil {
-		t.Fatalf("parsing the metrics: %v", err)
-	}
-	return families
-}
-
-// value is the sample of metric whose labels include want; -1 when there
-// is none.
-func (s scrape) value(metric string, want ...string) float64 {
-	f := s[metric]
-	if f == nil {
-		return -1
-	}
-next:
-	for _, m := range f.GetMetric() {
-		for i := 0; i+1 < len(want); i += 2 {
-			found := false
-			for _, l := range m.GetLabel() {
-				if l.GetName() == want[i] && l.GetValue() == want[i+1] {
-					found = true
-				}
-			}
-			if !found {
-				continue next
-			}
-		}
-		switch {
-		case m.Counter != nil:
-			return m.Counter.GetValue()
-		case m.Gauge != nil:
-			return m.Gauge.GetValue()
-		}
-	}
-	return -1
+	return m
 }
 
 var metricsAddrLine = regexp.MustCompile(`Prometheus metrics at http://([^/]+)/metrics`)
@@ -106,7 +59,7 @@ func TestMetricsCountUploadedOnlyWhenComplete(t *testing.T) {
 	}
 	name := []string{"name", "s3append.0"}
 	waitFor(t, "upload errors while S3 is down", 20*time.Second, func() bool {
-		return scrapeMetrics(t, addr).value("s3append_upload_errors_total", "name", "s3append.0", "class", "retryable") > 0
+		return scrapeMetrics(t, addr).Value("s3append_upload_errors_total", "name", "s3append.0", "class", "retryable") > 0
 	})
 	s := scrapeMetrics(t, addr)
 	for metric, want := range map[string]float64{
@@ -117,26 +70,26 @@ func TestMetricsCountUploadedOnlyWhenComplete(t *testing.T) {
 		"s3append_parts_uploaded_total":       0,
 		"s3append_buffered_objects":           1,
 	} {
-		if got := s.value(metric, name...); got != want {
+		if got := s.Value(metric, name...); got != want {
 			t.Errorf("S3 down: %s = %v, want %v", metric, got, want)
 		}
 	}
-	if got := s.value("s3append_flushes_total", "name", "s3append.0", "result", "ok"); got != 3 {
+	if got := s.Value("s3append_flushes_total", "name", "s3append.0", "result", "ok"); got != 3 {
 		t.Errorf("S3 down: flushes ok = %v, want 3", got)
 	}
-	if got := s.value("s3append_buffered_bytes", name...); got <= float64(bytes) {
+	if got := s.Value("s3append_buffered_bytes", name...); got <= float64(bytes) {
 		t.Errorf("S3 down: buffered_bytes = %v, want more than the %d chunk bytes (frames add headers)", got, bytes)
 	}
-	if got := s.value("s3append_oldest_buffered_record_age_seconds", name...); got <= 0 {
+	if got := s.Value("s3append_oldest_buffered_record_age_seconds", name...); got <= 0 {
 		t.Errorf("S3 down: oldest buffered age = %v, want > 0", got)
 	}
-	if s.value("s3append_upload_retries_total", name...) <= 0 {
+	if s.Value("s3append_upload_retries_total", name...) <= 0 {
 		t.Error("S3 down: no retries counted")
 	}
 
 	s3.SetFault(nil)
 	waitFor(t, "the object to complete", 30*time.Second, func() bool {
-		return scrapeMetrics(t, addr).value("s3append_objects_uploaded_total", name...) == 1
+		return scrapeMetrics(t, addr).Value("s3append_objects_uploaded_total", name...) == 1
 	})
 	s = scrapeMetrics(t, addr)
 	for metric, want := range map[string]float64{
@@ -145,7 +98,7 @@ func TestMetricsCountUploadedOnlyWhenComplete(t *testing.T) {
 		"s3append_buffered_bytes":                     0,
 		"s3append_oldest_buffered_record_age_seconds": 0,
 	} {
-		if got := s.value(metric, name...); got != want {
+		if got := s.Value(metric, name...); got != want {
 			t.Errorf("S3 back: %s = %v, want %v", metric, got, want)
 		}
 	}
@@ -153,7 +106,7 @@ func TestMetricsCountUploadedOnlyWhenComplete(t *testing.T) {
 	for _, body := range objectBodies(t, s3) {
 		stored += len(body)
 	}
-	if got := s.value("s3append_bytes_uploaded_total", name...); got != float64(stored) {
+	if got := s.Value("s3append_bytes_uploaded_total", name...); got != float64(stored) {
 		t.Errorf("bytes_uploaded = %v, want %d (the objects' size in S3)", got, stored)
 	}
 }
@@ -245,7 +198,7 @@ func TestMetricsSharedEndpointAndBusyAddress(t *testing.T) {
 	}
 	s := scrapeMetrics(t, addr)
 	for i, want := range []float64{5, 10} {
-		if got := s.value("s3append_records_acknowledged_total", "name", fmt.Sprintf("s3append.%d", i)); got != want {
+		if got := s.Value("s3append_records_acknowledged_total", "name", fmt.Sprintf("s3append.%d", i)); got != want {
 			t.Errorf("s3append.%d records acknowledged = %v, want %v", i, got, want)
 		}
 	}
@@ -269,41 +222,5 @@ func TestMetricsEndpointStopsWithLastOutput(t *testing.T) {
 	in.Close()
 	if _, err := http.Get("http://" + addr + "/metrics"); err == nil {
 		t.Fatal("metrics endpoint still answers after its output closed")
-	}
-}
-
-// Recovery at start is counted: objects of an earlier run are adopted,
-// and a multipart upload it left is resumed.
-func TestMetricsRecoveryActions(t *testing.T) {
-	s3 := s3api.NewMemory()
-	dir := t.TempDir()
-	cfg := testConfig(t, dir, map[string]string{"compression": "none", "shutdown_timeout": "0"})
-	s3.SetFault(func(op, key string) error {
-		if op == s3api.OpCompleteMultipartUpload || op == s3api.OpAbortMultipartUpload {
-			return &smithy.GenericAPIError{Code: "InternalError"}
-		}
-		return nil
-	})
-	in, _ := startInstance(t, cfg, s3)
-	for i := 0; i < 30; i++ {
-		in.Flush("app", chunk(i*2000, 2000, t0, time.Millisecond, 250))
-	}
-	waitFor(t, "a part", 30*time.Second, func() bool { return in.Stats().PartsUploaded.Load() >= 1 })
-	in.Close()
-	s3.SetFault(nil)
-	in2, _ := startInstance(t, testConfig(t, dir, map[string]string{"compression": "none"}), s3)
-	in2.Close()
-	st := in2.Stats()
-	if n := st.Recovery[RecoveryObjectAdopted].Load(); n != 1 {
-		t.Errorf("objects adopted = %d, want 1", n)
-	}
-	if n := st.Recovery[RecoveryUploadResumed].Load(); n != 1 {
-		t.Errorf("uploads resumed = %d, want 1", n)
-	}
-	if n := st.RecordsUploaded.Load(); n <= 0 || n >= 60000 {
-		t.Errorf("records uploaded by the second run = %d, want those of its own parts only (0 < n < 60000)", n)
-	}
-	if n := st.ObjectsUploaded.Load(); n != 1 {
-		t.Errorf("objects uploaded = %d, want 1", n)
 	}
 }

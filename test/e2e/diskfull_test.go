@@ -70,18 +70,7 @@ func TestDiskFullE2E(t *testing.T) {
 	if !ok {
 		t.Skip("this machine cannot mount a small tmpfs in a user namespace")
 	}
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		cmd.Process.Kill()
-		cmd.Wait()
-	}()
-	w := feed.NewWriter(stdin)
+	stdin, w := startPiped(t, cmd)
 	entries := makeEntries(60, 100, 10*time.Millisecond, "a", "b", "c")
 	full := func() bool { return strings.Contains(log.String(), "no space left on device") }
 	sent := 0

@@ -88,18 +88,7 @@ func killAfterAcks(t *testing.T, cfg, acks string, entries []entry, ready func()
 	t.Helper()
 	var log bytes.Buffer
 	cmd := hostCmd(host.Run{Config: cfg, Feed: "-", Acks: acks}, &log)
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		cmd.Process.Kill()
-		cmd.Wait()
-	}()
-	w := feed.NewWriter(stdin)
+	stdin, w := startPiped(t, cmd)
 	for _, e := range entries {
 		if err := w.Write(e.tag, e.chunk()); err != nil {
 			t.Fatal(err)

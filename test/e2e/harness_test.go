@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -126,6 +127,25 @@ func hostCmd(r host.Run, stderr *bytes.Buffer) *exec.Cmd {
 	cmd.Stderr = stderr
 	cmd.Stdout = stderr
 	return cmd
+}
+
+// startPiped starts cmd (flbhost with the feed "-") and returns the feed
+// writer on its standard input; a host still running when the test ends
+// is killed.
+func startPiped(t *testing.T, cmd *exec.Cmd) (io.WriteCloser, *feed.Writer) {
+	t.Helper()
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+	})
+	return stdin, feed.NewWriter(stdin)
 }
 
 // runHost runs flbhost over a feed file until it exits; it returns the

@@ -1,66 +1,32 @@
 package e2e
 
 import (
-	"net/http"
 	"path/filepath"
 	"regexp"
 	"testing"
 	"time"
 
-	dto "github.com/prometheus/client_model/go"
-	"github.com/prometheus/common/expfmt"
-	"github.com/prometheus/common/model"
-
 	"github.com/s3append/s3append/test/e2e/faultproxy"
-	"github.com/s3append/s3append/test/e2e/feed"
 	"github.com/s3append/s3append/test/e2e/host"
+	"github.com/s3append/s3append/test/scrape"
 )
 
-// metrics is one scrape of an s3append endpoint.
-type metrics map[string]*dto.MetricFamily
+// metrics is one scrape of the endpoint of instance s3append.0.
+type metrics struct{ scrape.Metrics }
 
-func scrape(t *testing.T, addr string) metrics {
+func scrapeInstance(t *testing.T, addr string) metrics {
 	t.Helper()
-	resp, err := http.Get("http://" + addr + "/metrics")
+	m, err := scrape.Get(addr)
 	if err != nil {
-		t.Fatalf("scraping %s: %v", addr, err)
+		t.Fatal(err)
 	}
-	defer resp.Body.Close()
-	parser := expfmt.NewTextParser(model.UTF8Validation)
-	m, err := parser.TextToMetricFamilies(resp.Body)
-	if err != nil {
-		t.Fatalf("parsing the metrics of %s: %v", addr, err)
-	}
-	return m
+	return metrics{m}
 }
 
-// get is the value of metric for the sample with the given label pairs
-// (name="s3append.0" is implied); -1 if there is none.
+// get is the value of metric for instance s3append.0 and the given label
+// pairs; -1 if there is none.
 func (m metrics) get(metric string, labels ...string) float64 {
-	want := map[string]string{"name": "s3append.0"}
-	for i := 0; i+1 < len(labels); i += 2 {
-		want[labels[i]] = labels[i+1]
-	}
-	f := m[metric]
-	if f == nil {
-		return -1
-	}
-	for _, s := range f.GetMetric() {
-		match := 0
-		for _, l := range s.GetLabel() {
-			if v, ok := want[l.GetName()]; ok && v == l.GetValue() {
-				match++
-			}
-		}
-		if match != len(want) {
-			continue
-		}
-		if s.Counter != nil {
-			return s.Counter.GetValue()
-		}
-		return s.Gauge.GetValue()
-	}
-	return -1
+	return m.Value(metric, append([]string{"name", "s3append.0"}, labels...)...)
 }
 
 var metricsAt = regexp.MustCompile(`\[ info\] \[output:s3append:s3append\.0\] Prometheus metrics at http://([^/\s]+)/metrics`)
@@ -87,18 +53,7 @@ func TestMetricsE2E(t *testing.T) {
 	log := &lockedLog{}
 	cmd := hostCmd(host.Run{Config: cfg, Feed: "-", Acks: acks, RetryBase: 20 * time.Millisecond}, nil)
 	cmd.Stdout, cmd.Stderr = log, log
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		cmd.Process.Kill()
-		cmd.Wait()
-	}()
-	w := feed.NewWriter(stdin)
+	stdin, w := startPiped(t, cmd)
 	chunkBytes := 0
 	for _, e := range entries {
 		c := e.chunk()
@@ -115,9 +70,9 @@ func TestMetricsE2E(t *testing.T) {
 		return addr != ""
 	})
 	poll(t, "every entry acknowledged and a throttled upload counted", log, func() bool {
-		return countOK(acks) == len(entries) && scrape(t, addr).get("s3append_upload_errors_total", "class", "throttled") > 0
+		return countOK(acks) == len(entries) && scrapeInstance(t, addr).get("s3append_upload_errors_total", "class", "throttled") > 0
 	})
-	m := scrape(t, addr)
+	m := scrapeInstance(t, addr)
 	records := float64(len(entries) * 200)
 	for _, c := range []struct {
 		metric string
@@ -143,10 +98,10 @@ func TestMetricsE2E(t *testing.T) {
 
 	proxy.SetConfig(faultproxy.Config{})
 	poll(t, "every record counted as uploaded", log, func() bool {
-		m := scrape(t, addr)
+		m := scrapeInstance(t, addr)
 		return m.get("s3append_records_uploaded_total") == records && m.get("s3append_buffered_objects") == 0
 	})
-	m = scrape(t, addr)
+	m = scrapeInstance(t, addr)
 	down := filepath.Join(dir, "down")
 	keys := download(t, store, down)
 	if got := m.get("s3append_objects_uploaded_total"); got != float64(len(keys)) {
