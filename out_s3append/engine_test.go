@@ -233,6 +233,10 @@ func TestUnfitRecordsGoToDeadLetters(t *testing.T) {
 			t.Fatalf("dead letter without its raw record: %+v", d)
 		}
 	}
+	st := in.Stats()
+	if u, e, d := st.RecordsRejected[RejectUnreadable].Load(), st.RecordsRejected[RejectUnencodable].Load(), st.DeadLetterRecords.Load(); u != 1 || e != 1 || d != 2 {
+		t.Errorf("rejected: %d unreadable, %d unencodable, %d dead letters; want 1, 1, 2", u, e, d)
+	}
 }
 
 func TestThrottlingAndErrorsStillLandOnce(t *testing.T) {
@@ -387,6 +391,9 @@ func TestOrphanedUploadIsAborted(t *testing.T) {
 	if !strings.Contains(logs.String(), "aborted orphaned multipart upload") {
 		t.Fatalf("orphan abort not logged:\n%s", logs.String())
 	}
+	if n := in.Stats().UploadsAborted.Load(); n != 1 {
+		t.Errorf("uploads aborted = %d, want the 1 orphan", n)
+	}
 	exactlyOnce(t, landed(t, s3, ""), 60000)
 }
 
@@ -437,6 +444,9 @@ func TestShutdownAbortsUnfinishedUpload(t *testing.T) {
 	}
 	if objs, _ := s3.ListObjects(context.Background(), ""); len(objs) != 0 {
 		t.Fatalf("test setup: the object completed")
+	}
+	if n := in.Stats().UploadsAborted.Load(); n != 1 {
+		t.Errorf("uploads aborted at exit = %d, want 1", n)
 	}
 	s3.SetFault(nil)
 	in2, _ := startInstance(t, testConfig(t, dir, map[string]string{"compression": "none"}), s3)

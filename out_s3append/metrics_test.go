@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -223,4 +225,37 @@ func TestMetricsEndpointStopsWithLastOutput(t *testing.T) {
 	if _, err := http.Get("http://" + addr + "/metrics"); err == nil {
 		t.Fatal("metrics endpoint still answers after its output closed")
 	}
+}
+
+// A torn tail cut at start is counted among the recovery actions, and so
+// is the object taken over from the earlier run.
+func TestMetricsCountTornTailCut(t *testing.T) {
+	s3 := s3api.NewMemory()
+	dir := t.TempDir()
+	cfg := testConfig(t, dir, map[string]string{"compression": "none", "shutdown_timeout": "0"})
+	in, _ := startInstance(t, cfg, s3)
+	for i := 0; i < 3; i++ {
+		if r := in.Flush("app", chunk(i*10, 10, t0, time.Millisecond, 20)); r != OK {
+			t.Fatal(r)
+		}
+	}
+	in.Close()
+	segs, _ := filepath.Glob(filepath.Join(dir, "logs", "objects", "*", "data.seg"))
+	if len(segs) != 1 {
+		t.Fatalf("test setup: %d segments buffered, want 1", len(segs))
+	}
+	fi, err := os.Stat(segs[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(segs[0], fi.Size()-3); err != nil {
+		t.Fatal(err)
+	}
+	in2, _ := startInstance(t, testConfig(t, dir, map[string]string{"compression": "none"}), s3)
+	in2.Close()
+	st := in2.Stats()
+	if c, a := st.Recovery[RecoveryTailCut].Load(), st.Recovery[RecoveryObjectAdopted].Load(); c != 1 || a != 1 {
+		t.Errorf("recovery: %d tails cut, %d objects adopted; want 1 and 1", c, a)
+	}
+	exactlyOnce(t, landed(t, s3, ""), 20) // the torn last chunk is gone
 }

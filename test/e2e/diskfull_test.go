@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -27,23 +28,10 @@ func onSmallDisk(t *testing.T, cmd *exec.Cmd, dir string, size int) (wrapped *ex
 		t.Logf("no tmpfs in a user namespace here: %v %s", err, out)
 		return nil, false
 	}
-	script := `mount -t tmpfs -o size=` + itoa(size) + ` tmpfs "$0" && exec "$@"`
+	script := `mount -t tmpfs -o size=` + strconv.Itoa(size) + ` tmpfs "$0" && exec "$@"`
 	w := exec.Command("unshare", append([]string{"-rm", "sh", "-c", script, dir}, cmd.Args...)...)
 	w.Env, w.Stdout, w.Stderr = cmd.Env, cmd.Stdout, cmd.Stderr
 	return w, true
-}
-
-func itoa(n int) string {
-	var b [20]byte
-	i := len(b)
-	for {
-		i--
-		b[i] = byte('0' + n%10)
-		n /= 10
-		if n == 0 {
-			return string(b[i:])
-		}
-	}
 }
 
 // The buffer's disk fills up (a 1 MiB tmpfs, no store_dir_limit_size)
@@ -53,11 +41,7 @@ func itoa(n int) string {
 func TestDiskFullE2E(t *testing.T) {
 	dir := t.TempDir()
 	bucket, store := newBucket(t)
-	proxy, err := faultproxy.Start(server.Endpoint, faultproxy.Config{SlowDown: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer proxy.Close()
+	proxy := throttlingProxy(t)
 	cfg := writeConfig(t, dir, output{match: "*", opts: map[string]string{
 		"bucket": bucket, "endpoint": proxy.URL, "compression": "none", "upload_timeout": "1s",
 		"shutdown_timeout": "60s", "s3_key_format": "/full/$TAG/%Y%m%d%H/$UUID.json",
@@ -79,7 +63,7 @@ func TestDiskFullE2E(t *testing.T) {
 		if err := w.Write(e.tag, e.chunk()); err != nil {
 			t.Fatal(err)
 		}
-		waitAcksOrFull(t, acks, sent+1, full, log)
+		poll(t, "the entry acknowledged, or refused for a full disk", log, func() bool { return countOK(acks) >= sent+1 || full() })
 	}
 	if !full() {
 		t.Fatalf("%d entries went into a 1 MiB buffer without filling it\n%s", sent, log.String())
@@ -110,16 +94,4 @@ func TestDiskFullE2E(t *testing.T) {
 		t.Errorf("no flush was retried for the full disk\n%s", log.String())
 	}
 	checkAcked(t, dir, store, entries, entries, "full/**/*.json", "uncompressed")
-}
-
-// waitAcksOrFull waits until n entries are acknowledged or the disk is full.
-func waitAcksOrFull(t *testing.T, acks string, n int, full func() bool, log *lockedLog) {
-	t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
-	for countOK(acks) < n && !full() {
-		if time.Now().After(deadline) {
-			t.Fatalf("entry %d neither acknowledged nor refused for a full disk\n%s", n, log.String())
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
 }

@@ -39,11 +39,7 @@ var metricsAt = regexp.MustCompile(`\[ info\] \[output:s3append:s3append\.0\] Pr
 func TestMetricsE2E(t *testing.T) {
 	dir := t.TempDir()
 	bucket, store := newBucket(t)
-	proxy, err := faultproxy.Start(server.Endpoint, faultproxy.Config{SlowDown: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer proxy.Close()
+	proxy := throttlingProxy(t)
 	cfg := writeConfig(t, dir, output{match: "*", opts: map[string]string{
 		"bucket": bucket, "endpoint": proxy.URL, "metrics_listen": "127.0.0.1:0", "upload_timeout": "1s",
 		"s3_key_format": "/m/$TAG/%Y%m%d%H/$UUID.json.gz",
@@ -119,6 +115,18 @@ func TestMetricsE2E(t *testing.T) {
 		t.Fatalf("host: %v\n%s", err, log.String())
 	}
 	noOpenUploads(t, store)
+}
+
+// throttlingProxy is a proxy to the S3 server that answers every request
+// 503 SlowDown until its config is changed.
+func throttlingProxy(t *testing.T) *faultproxy.Proxy {
+	t.Helper()
+	proxy, err := faultproxy.Start(server.Endpoint, faultproxy.Config{SlowDown: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { proxy.Close() })
+	return proxy
 }
 
 // poll waits for cond, failing with the log after a deadline.
