@@ -26,6 +26,7 @@ type Object struct {
 	dataStart int64 // end of the header frame: where record frames begin
 	scratch   []byte
 	closed    bool // the segment file is closed (object closed, removed or failed)
+	renamed   bool // Remove renamed the directory away (its space is released)
 }
 
 func (o *Object) Lock()   { o.mu.Lock() }
@@ -133,23 +134,28 @@ func (o *Object) SaveManifest(m Manifest) error {
 }
 
 // Remove deletes the object's files, once its data is safely in S3, and
-// returns its space to the store.
+// returns its space to the store. Called again after a failure, it goes on
+// from the step that failed.
 func (o *Object) Remove() error {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	size := o.seg.size - o.dataStart
-	o.seg.f.Close()
-	o.closed = true
+	if !o.closed {
+		o.seg.f.Close()
+		o.closed = true
+	}
 	// Rename first so a crash half-way through RemoveAll leaves a dot
 	// directory that recovery deletes, never a partial object.
 	gone := filepath.Join(filepath.Dir(o.dir), "."+o.ID+".removed")
-	if err := os.Rename(o.dir, gone); err != nil {
-		return err
+	if !o.renamed {
+		if err := os.Rename(o.dir, gone); err != nil {
+			return err
+		}
+		o.renamed = true
+		o.store.Release(o.seg.size - o.dataStart)
 	}
 	if err := syncDir(filepath.Dir(o.dir)); err != nil {
 		return err
 	}
-	o.store.Release(size)
 	return os.RemoveAll(gone)
 }
 

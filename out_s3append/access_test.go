@@ -110,7 +110,7 @@ func TestCredentialsNeverLogged(t *testing.T) {
 	if r := in.Flush("app", chunk(0, 10, t0, time.Millisecond, 5)); r != OK {
 		t.Fatal(r)
 	}
-	waitFor(t, "a logged upload failure", 30*time.Second, func() bool { return strings.Contains(logs.String(), "you sent") })
+	waitFor(t, "a logged upload failure", func() bool { return strings.Contains(logs.String(), "you sent") })
 	in.Close()
 	out := logs.String()
 	for what, s := range map[string]string{"access key ID": keyID, "secret key": secret, "session token": token} {

@@ -55,19 +55,19 @@ func (in *Instance) deadKey(route, id string) (string, bool) {
 // writeDeadLetters buffers dead-letter lines found while encoding an
 // object; they go past store_dir_limit_size, since the records they stand
 // for are about to leave the buffer.
-func (in *Instance) writeDeadLetters(tag string, lines []byte, n int) {
+func (in *Instance) writeDeadLetters(tag string, lines []byte, n int) error {
 	if n == 0 {
-		return
+		return nil
 	}
 	g := []group{{route: in.deadRoute(tag, time.Now()), kind: deadLetterKind, data: lines, records: n}}
-	for attempt := 0; attempt < 100; attempt++ {
+	for attempt := 0; ; attempt++ {
 		_, err := in.appendGroups(tag, g, true)
-		if err == errSealedMeanwhile {
+		if err == errSealedMeanwhile && attempt < 100 {
 			continue
 		}
 		if err != nil {
 			in.log.Errorf("tag %q: %d dead-letter records could not be buffered: %v", tag, n, err)
-			return
+			return err
 		}
 		in.stats.DeadLetterRecords.Add(int64(n))
 		in.mu.Lock()
@@ -77,6 +77,6 @@ func (in *Instance) writeDeadLetters(tag string, lines []byte, n int) {
 			// Written during shutdown: finish it with the rest.
 			in.sealObject(g[0].obj, "shutdown")
 		}
-		return
+		return nil
 	}
 }

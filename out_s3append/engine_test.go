@@ -95,7 +95,7 @@ func TestLargeObjectGoesUpInParts(t *testing.T) {
 		}
 	}
 	// Parts are uploaded while the object is still open.
-	waitFor(t, "parts uploaded before close", 30*time.Second, func() bool { return in.Stats().PartsUploaded.Load() >= 2 })
+	waitFor(t, "parts uploaded before close", func() bool { return in.Stats().PartsUploaded.Load() >= 2 })
 	in.Close()
 	got := landed(t, s3, "")
 	if len(got) != 1 {
@@ -117,7 +117,7 @@ func TestStoreLimitRetriesAndNeverDrops(t *testing.T) {
 		c := chunk(sent, 50, t0, time.Millisecond, 200) // ~ 12 KB a chunk
 		for in.Flush("app", c) != OK {
 			retried++
-			waitFor(t, "buffer to drain", 30*time.Second, func() bool { return in.store.Used() < 32<<10 })
+			waitFor(t, "buffer to drain", func() bool { return in.store.Used() < 32<<10 })
 		}
 		sent += 50
 	}
@@ -290,7 +290,7 @@ func TestUploadTimeoutCompletesWithoutExit(t *testing.T) {
 	if r := in.Flush("app", chunk(0, 10, t0, time.Millisecond, 5)); r != OK {
 		t.Fatal(r)
 	}
-	waitFor(t, "object completed by upload_timeout", 20*time.Second, func() bool {
+	waitFor(t, "object completed by upload_timeout", func() bool {
 		objs, _ := s3.ListObjects(context.Background(), "")
 		return len(objs) == 1
 	})
@@ -323,7 +323,7 @@ func TestUnfinishedUploadIsResumedAtStart(t *testing.T) {
 	for i := 0; i < 30; i++ {
 		in.Flush("app", chunk(i*2000, 2000, t0, time.Millisecond, 250))
 	}
-	waitFor(t, "a part", 30*time.Second, func() bool { return in.Stats().PartsUploaded.Load() >= 1 })
+	waitFor(t, "a part", func() bool { return in.Stats().PartsUploaded.Load() >= 1 })
 	in.Close()
 	ups, _ := s3.ListMultipartUploads(context.Background(), "")
 	if len(ups) == 0 {
@@ -436,7 +436,7 @@ func TestShutdownAbortsUnfinishedUpload(t *testing.T) {
 	for i := 0; i < 30; i++ {
 		in.Flush("app", chunk(i*2000, 2000, t0, time.Millisecond, 250))
 	}
-	waitFor(t, "a part", 30*time.Second, func() bool { return in.Stats().PartsUploaded.Load() >= 1 })
+	waitFor(t, "a part", func() bool { return in.Stats().PartsUploaded.Load() >= 1 })
 	in.Close()
 	ups, _ := s3.ListMultipartUploads(context.Background(), "")
 	if len(ups) != 0 {
@@ -548,7 +548,7 @@ func TestSyncInterval(t *testing.T) {
 	if !o.dirty.Load() {
 		t.Fatal("flush under sync interval left nothing to fsync")
 	}
-	waitFor(t, "the interval fsync", 10*time.Second, func() bool { return !o.dirty.Load() })
+	waitFor(t, "the interval fsync", func() bool { return !o.dirty.Load() })
 	in.Close()
 	exactlyOnce(t, landed(t, s3, ""), 100)
 }
@@ -570,7 +570,7 @@ func TestUploadRetryLimitMovesObjectToFailed(t *testing.T) {
 	if r := in.Flush("app", chunk(0, 100, t0, time.Millisecond, 10)); r != OK {
 		t.Fatal(r)
 	}
-	waitFor(t, "the object to be given up", 20*time.Second, func() bool { return in.Stats().ObjectsFailed.Load() == 1 })
+	waitFor(t, "the object to be given up", func() bool { return in.Stats().ObjectsFailed.Load() == 1 })
 	in.Close()
 	failed, err := filepath.Glob(filepath.Join(dir, "logs", "failed", "*", "data.seg"))
 	if err != nil || len(failed) != 1 {

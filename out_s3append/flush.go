@@ -230,12 +230,24 @@ var errSealedMeanwhile = errors.New("object sealed during flush")
 
 // appendGroups writes every group to its object. Either all groups are
 // written and synced, or none is: a failure rolls back what was written,
-// so a retried chunk never leaves duplicates.
+// so a retried chunk never leaves duplicates. Space is reserved before any
+// object is opened, so a full buffer opens no new (empty) objects.
 // force writes past store_dir_limit_size (dead letters of buffered records).
 func (in *Instance) appendGroups(tag string, groups []group, force bool) (Result, error) {
+	var need int64
+	for i := range groups {
+		need += buffer.FrameSize(len(groups[i].data))
+	}
+	if force {
+		in.store.ForceReserve(need)
+	} else if err := in.store.Reserve(need); err != nil {
+		in.log.Limitedf(LevelWarn, "full", "store_dir_limit_size (%d bytes) reached with %d bytes buffered: chunk of tag %q is retried later", in.cfg.StoreDirLimitSize, in.store.Used(), tag)
+		return Retry, err
+	}
 	for i := range groups {
 		o, err := in.openObject(tag, groups[i].route, force)
 		if err != nil {
+			in.store.Release(need)
 			in.log.Limitedf(LevelError, "create", "tag %q: cannot open a buffer object in %s: %v", tag, in.store.Dir(), err)
 			return Retry, err
 		}
@@ -247,7 +259,7 @@ func (in *Instance) appendGroups(tag string, groups []group, force bool) (Result
 		order[i] = &groups[i]
 	}
 	sort.Slice(order, func(a, b int) bool { return order[a].obj.buf.ID < order[b].obj.buf.ID })
-	if res, err := in.commitGroups(tag, order, force); err != nil {
+	if res, err := in.commitGroups(tag, order, need); err != nil {
 		return res, err
 	}
 	in.evictOpen(groups)
@@ -265,8 +277,9 @@ func (in *Instance) appendGroups(tag string, groups []group, force bool) (Result
 }
 
 // commitGroups writes, syncs and commits the groups under their objects'
-// locks, or rolls all of them back.
-func (in *Instance) commitGroups(tag string, order []*group, force bool) (Result, error) {
+// locks, or rolls all of them back. need bytes were reserved for them;
+// what is not written is released.
+func (in *Instance) commitGroups(tag string, order []*group, need int64) (Result, error) {
 	for _, g := range order {
 		g.obj.buf.Lock()
 	}
@@ -275,23 +288,17 @@ func (in *Instance) commitGroups(tag string, order []*group, force bool) (Result
 			g.obj.buf.Unlock()
 		}
 	}()
-	var need int64
 	for _, g := range order {
 		if g.obj.sealed.Load() {
+			in.store.Release(need)
 			return Retry, errSealedMeanwhile
 		}
 		if s := g.obj.schema.Load(); s != nil && g.kind == buffer.KindEvents {
 			if m := firstMisfit(s, g.data); m != nil {
+				in.store.Release(need)
 				return Retry, &misfitError{obj: g.obj, misfit: m}
 			}
 		}
-		need += buffer.FrameSize(len(g.data))
-	}
-	if force {
-		in.store.ForceReserve(need)
-	} else if err := in.store.Reserve(need); err != nil {
-		in.log.Limitedf(LevelWarn, "full", "store_dir_limit_size (%d bytes) reached with %d bytes buffered: chunk of tag %q is retried later", in.cfg.StoreDirLimitSize, in.store.Used(), tag)
-		return Retry, err
 	}
 	marks := make([]int64, len(order))
 	for i, g := range order {

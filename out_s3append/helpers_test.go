@@ -17,10 +17,13 @@ import (
 	"github.com/s3append/s3append/out_s3append/s3api"
 )
 
-// testConfig parses options on top of test defaults.
+// testConfig parses options on top of test defaults. Close waits for
+// every upload (up to a shutdown_timeout far beyond any test's need), so
+// a test never depends on how fast the machine is; tests that want data
+// left in the buffer at exit set their own shutdown_timeout.
 func testConfig(t testing.TB, dir string, opts map[string]string) *conf.Config {
 	t.Helper()
-	src := conf.MapSource{"bucket": "logs", "store_dir": dir, "upload_timeout": "1h"}
+	src := conf.MapSource{"bucket": "logs", "store_dir": dir, "upload_timeout": "1h", "shutdown_timeout": "5m"}
 	for k, v := range opts {
 		src[k] = v
 	}
@@ -129,10 +132,15 @@ func exactlyOnce(t testing.TB, byKey map[string][]int64, n int) {
 	}
 }
 
-// waitFor polls cond until it holds or the deadline passes.
-func waitFor(t testing.TB, what string, d time.Duration, cond func() bool) {
+// patience bounds every wait of the tests: a failure bound, not a
+// schedule. The conditions waited for are met in well under a second on
+// an idle machine; a loaded one must not fail them.
+const patience = 5 * time.Minute
+
+// waitFor polls cond until it holds, failing the test after patience.
+func waitFor(t testing.TB, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(d)
+	deadline := time.Now().Add(patience)
 	for !cond() {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting for %s", what)

@@ -289,19 +289,6 @@ func (in *Instance) adopt(rec *buffer.Recovery) {
 	}
 }
 
-// schedule puts o in the upload queue unless it is there already.
-func (in *Instance) schedule(o *object) {
-	if !o.queued.CompareAndSwap(false, true) {
-		return
-	}
-	select {
-	case in.queue <- o:
-	default:
-		// The queue is full; the ticker offers the object again.
-		o.queued.Store(false)
-	}
-}
-
 // ticker seals objects whose upload_timeout has passed and offers every
 // object with work to the queue again (a safety net for missed signals).
 func (in *Instance) ticker() {
@@ -423,6 +410,7 @@ func (in *Instance) Close() error {
 	for _, o := range open {
 		in.sealObject(o, "shutdown")
 	}
+	in.wakeAll()
 	in.tick(time.Now())
 	timer := time.NewTimer(time.Until(deadline))
 	defer timer.Stop()

@@ -60,7 +60,7 @@ func TestMetricsCountUploadedOnlyWhenComplete(t *testing.T) {
 		}
 	}
 	name := []string{"name", "s3append.0"}
-	waitFor(t, "upload errors while S3 is down", 20*time.Second, func() bool {
+	waitFor(t, "upload errors while S3 is down", func() bool {
 		return scrapeMetrics(t, addr).Value("s3append_upload_errors_total", "name", "s3append.0", "class", "retryable") > 0
 	})
 	s := scrapeMetrics(t, addr)
@@ -90,7 +90,7 @@ func TestMetricsCountUploadedOnlyWhenComplete(t *testing.T) {
 	}
 
 	s3.SetFault(nil)
-	waitFor(t, "the object to complete", 30*time.Second, func() bool {
+	waitFor(t, "the object to complete", func() bool {
 		return scrapeMetrics(t, addr).Value("s3append_objects_uploaded_total", name...) == 1
 	})
 	s = scrapeMetrics(t, addr)

@@ -1,7 +1,6 @@
 package out_s3append
 
 import (
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -20,8 +19,11 @@ type object struct {
 
 	// sealed is set under buf's lock, so no flush can append after it.
 	sealed atomic.Bool
-	// queued is set while the object waits in the upload queue.
-	queued atomic.Bool
+	// sched says whether the object is queued or held by a worker (see
+	// lifecycle.go); backingOff keeps it out of the queue after a failure.
+	sched      atomic.Int32
+	backingOff atomic.Bool
+	backoffGen atomic.Uint64 // the backoff whose timer may end it
 	// dirty is set when frames were written but not fsynced (sync interval).
 	dirty atomic.Bool
 	// slotEnd is when the event-time slot of the object's key ends (Unix
@@ -41,9 +43,8 @@ type object struct {
 	// the object for one that does not fit.
 	schema atomic.Pointer[format.ParquetSchema]
 
-	// work is held by the upload worker handling the object; the fields
-	// below belong to that worker.
-	work     sync.Mutex
+	// The fields below belong to the worker holding the object (sched
+	// schedWorking); only one worker holds an object at a time.
 	uploadID string
 	parts    []buffer.PartRecord
 	// encodedOff is the buffered offset up to which parts were uploaded and
@@ -61,8 +62,15 @@ type object struct {
 	sentRecords    int64
 	recordsUnknown bool
 	// completed is set once CompleteMultipartUpload succeeded, landed once
-	// the object exists in S3 (it does not when every record was unfit).
-	completed, landed bool
+	// the object exists in S3 (it does not when every record was unfit),
+	// marked once its completion marker is written.
+	completed, landed, marked bool
+	// failures counts the object's failed steps in a row; backoff spaces
+	// their retries. retired is set when the object left the instance
+	// (complete, given up or refused).
+	failures int
+	backoff  backoff
+	retired  atomic.Bool
 }
 
 // pending is the buffered, acknowledged data not yet in an uploaded part.

@@ -138,7 +138,7 @@ func TestParquetStreamsPartsWhileOpen(t *testing.T) {
 			t.Fatalf("flush %d: %v", i, r)
 		}
 	}
-	waitFor(t, "parts uploaded while the object is open", 60*time.Second, func() bool { return in.Stats().PartsUploaded.Load() >= 2 })
+	waitFor(t, "parts uploaded while the object is open", func() bool { return in.Stats().PartsUploaded.Load() >= 2 })
 	in.Close()
 	rows := parquetRows(t, s3, "")
 	if len(rows) != 1 {
@@ -180,7 +180,7 @@ func TestParquetTypeChangeStartsNewObject(t *testing.T) {
 			t.Fatal(r)
 		}
 		sent += 500
-		waitFor(t, "the upload queue to drain", 10*time.Second, func() bool { return len(in.queue) == 0 })
+		waitFor(t, "the upload queue to drain", func() bool { return len(in.queue) == 0 })
 	}
 	odd := format.AppendEvent(nil, t0, nil, map[string]any{"id": int64(sent), "status": "teapot", "log": "x"})
 	if r := in.Flush("app", odd); r != OK {
@@ -225,7 +225,7 @@ func TestParquetUnfinishedUploadIsRedoneAtStart(t *testing.T) {
 	for i := 0; i < 20; i++ {
 		in.Flush("app", noisyChunk(i*2000, 2000, t0))
 	}
-	waitFor(t, "a part", 60*time.Second, func() bool { return in.Stats().PartsUploaded.Load() >= 1 })
+	waitFor(t, "a part", func() bool { return in.Stats().PartsUploaded.Load() >= 1 })
 	key := ""
 	for o := range in.all {
 		key = o.key

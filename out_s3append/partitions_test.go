@@ -42,7 +42,7 @@ func TestLateDataWindowCompletesFinishedSlots(t *testing.T) {
 	if n := openCount(in); n != 1 {
 		t.Fatalf("%d open objects after the late-data window, want 1 (the next hour's)\n%s", n, logs.String())
 	}
-	waitFor(t, "the first hour's object", 10*time.Second, func() bool { return in.Stats().ObjectsUploaded.Load() == 1 })
+	waitFor(t, "the first hour's object", func() bool { return in.Stats().ObjectsUploaded.Load() == 1 })
 	// A record of the finished hour, later than the window: a new object
 	// of that same hour.
 	if r := in.Flush("app", chunk(200, 1, hour.Add(59*time.Minute), time.Second, 5)); r != OK {

@@ -32,7 +32,7 @@ type Stats struct {
 	BytesUploaded   atomic.Int64
 	// UploadErrors counts failed S3 calls by class; UploadRetries those
 	// that were tried again.
-	UploadErrors  [3]atomic.Int64 // by s3api.Class
+	UploadErrors  [s3api.NumClasses]atomic.Int64 // by s3api.Class
 	UploadRetries atomic.Int64
 	// UploadsAborted counts multipart uploads aborted: at shutdown, when S3
 	// refused the parts, after a crash, or left over by a lost reply.
@@ -58,11 +58,13 @@ const (
 	// RejectUnencodable: the encoder could not write it (no log_key
 	// field, unusable map keys).
 	RejectUnencodable
+	// RejectKeyRefused: the store refused its object's key for good.
+	RejectKeyRefused
 	numRejectReasons
 )
 
 func (r RejectReason) String() string {
-	return [...]string{"unreadable", "key_too_long", "unencodable"}[r]
+	return [...]string{"unreadable", "key_too_long", "unencodable", "key_refused"}[r]
 }
 
 // RecoveryAction is one thing done at start to take over an earlier run.
@@ -91,4 +93,4 @@ func (a RecoveryAction) String() string {
 }
 
 // classNames are the label values of s3api.Class, in its order.
-var classNames = [3]string{s3api.Retryable: "retryable", s3api.Throttled: "throttled", s3api.Permanent: "permanent"}
+var classNames = [s3api.NumClasses]string{s3api.Retryable: "retryable", s3api.Throttled: "throttled", s3api.Permanent: "permanent", s3api.KeyRefused: "key_refused"}

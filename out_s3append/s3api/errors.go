@@ -20,8 +20,16 @@ const (
 	Throttled
 	// Permanent: the same request will fail again (bad credentials, missing
 	// bucket, access denied, invalid request, NoSuchUpload, NoSuchKey).
-	// Retrying needs a change of configuration or of request.
+	// Retrying needs a change of configuration or of request; a person
+	// can fix it for the whole output (credentials, bucket, KMS key).
 	Permanent
+	// KeyRefused: the store will never accept this object's key (too long,
+	// a name its file system cannot hold, a key clashing with a "directory"
+	// of other keys). No retry or configuration change helps this one
+	// object; the engine sets its records aside and moves on.
+	KeyRefused
+	// NumClasses is the number of classes, for arrays indexed by Class.
+	NumClasses
 )
 
 func (c Class) String() string {
@@ -32,6 +40,8 @@ func (c Class) String() string {
 		return "throttled"
 	case Permanent:
 		return "permanent"
+	case KeyRefused:
+		return "key_refused"
 	}
 	return "unknown"
 }
@@ -77,6 +87,21 @@ var retryCodes = map[string]bool{
 	"PriorRequestNotComplete": true,
 }
 
+// keyRefusedCodes are the codes by which stores refuse a key for good.
+// AWS S3 limits only the length; MinIO and versitygw keep objects as files,
+// so a path segment over the file system's name limit, or a key that is a
+// "directory" of other keys (or has one of them as its parent), is refused
+// too.
+var keyRefusedCodes = map[string]bool{
+	"KeyTooLongError":             true,
+	"KeyTooLong":                  true,
+	"InvalidObjectName":           true,
+	"XMinioInvalidObjectName":     true,
+	"ExistingObjectIsDirectory":   true,
+	"ObjectParentIsFile":          true,
+	"DirectoryObjectContainsData": true,
+}
+
 // permanentCodes are recognised even when no HTTP status travels with the
 // error (Memory's errors, faults injected by tests).
 var permanentCodes = map[string]bool{
@@ -101,7 +126,7 @@ var permanentCodes = map[string]bool{
 
 // Classify maps any error returned by a Store to a Class. The decision is
 // made once here so that the engine never inspects codes itself: first by
-// the service's error code, then by HTTP status (429 and 503 Throttled, 408
+// the service's error code (throttling, refused keys, retryable, permanent), then by HTTP status (429 and 503 Throttled, 408
 // and other 5xx Retryable, other 4xx Permanent), then by the error's fault
 // (client faults Permanent). Everything else, including network errors and
 // cancelled contexts, is Retryable. Classify(nil) is Retryable too; check
@@ -114,6 +139,8 @@ func Classify(err error) Class {
 	switch {
 	case throttleCodes[code]:
 		return Throttled
+	case keyRefusedCodes[code]:
+		return KeyRefused
 	case retryCodes[code]:
 		return Retryable
 	case permanentCodes[code]:
@@ -144,7 +171,9 @@ func IsNoSuchUpload(err error) bool { return errorCode(err) == CodeNoSuchUpload 
 // IsNoSuchKey reports whether err says the object does not exist.
 func IsNoSuchKey(err error) bool { return errorCode(err) == CodeNoSuchKey }
 
-// errorCode returns the service's error code carried by err, or "".
+// ErrorCode returns the service's error code carried by err, or "".
+func ErrorCode(err error) string { return errorCode(err) }
+
 func errorCode(err error) string {
 	var apiErr smithy.APIError
 	if errors.As(err, &apiErr) {

@@ -15,7 +15,7 @@ import (
 // waitAcks polls the ack log until n entries are acknowledged OK.
 func waitAcks(t *testing.T, path string, n int, log *bytes.Buffer) {
 	t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
+	deadline := time.Now().Add(patience)
 	for {
 		ok := countOK(path)
 		if ok >= n {
@@ -95,7 +95,7 @@ func killAfterAcks(t *testing.T, cfg, acks string, entries []entry, ready func()
 		}
 	}
 	waitAcks(t, acks, len(entries), &log)
-	deadline := time.Now().Add(60 * time.Second)
+	deadline := time.Now().Add(patience)
 	for ready != nil && !ready() {
 		if time.Now().After(deadline) {
 			t.Fatalf("%s: state before the kill not reached\n%s", acks, log.String())

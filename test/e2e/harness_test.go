@@ -32,6 +32,11 @@ type output struct {
 
 var bucketSeq atomic.Int64
 
+// patience bounds every wait of the tests: a failure bound, not a
+// schedule. What is waited for happens in well under a second on an idle
+// machine; a loaded one must not fail the test.
+const patience = 5 * time.Minute
+
 // newBucket creates a bucket of its own for one test.
 func newBucket(t *testing.T) (string, s3api.Store) {
 	t.Helper()
@@ -50,7 +55,10 @@ func newBucket(t *testing.T) (string, s3api.Store) {
 func writeConfig(t *testing.T, dir string, outs ...output) string {
 	t.Helper()
 	var b strings.Builder
-	b.WriteString("[SERVICE]\n    Grace 5\n\n[INPUT]\n    Name dummy\n\n")
+	// Exit waits for every upload, however slow the machine: a long Grace
+	// and shutdown_timeout by default, so no test depends on the speed of
+	// the machine; tests of what stays buffered set their own.
+	b.WriteString("[SERVICE]\n    Grace 600\n\n[INPUT]\n    Name dummy\n\n")
 	for _, o := range outs {
 		fmt.Fprintf(&b, "[OUTPUT]\n    Name s3append\n    Match %s\n    Retry_Limit no_limits\n", o.match)
 		if o.workers > 0 {
@@ -59,7 +67,8 @@ func writeConfig(t *testing.T, dir string, outs ...output) string {
 		opts := map[string]string{
 			"region": server.Region, "endpoint": server.Endpoint,
 			"use_path_style": "true", "checksum": "when_required",
-			"store_dir": filepath.Join(dir, "store"),
+			"store_dir":        filepath.Join(dir, "store"),
+			"shutdown_timeout": "300s",
 		}
 		for k, v := range o.opts {
 			opts[k] = v

@@ -84,7 +84,6 @@ func (k killLoop) run(t *testing.T, dir string) (acked, sent []entry) {
 		final[key] = v
 	}
 	finalCfg := writeConfig(t, dir, output{match: "*", workers: 2, opts: final})
-	longGrace(t, finalCfg)
 	if code, log, _ := runHost(t, dir, finalCfg, nil); code != 0 {
 		t.Fatalf("final run: exit %d\n%s", code, log)
 	}

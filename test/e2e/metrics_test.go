@@ -132,7 +132,7 @@ func throttlingProxy(t *testing.T) *faultproxy.Proxy {
 // poll waits for cond, failing with the log after a deadline.
 func poll(t *testing.T, what string, log *lockedLog, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
+	deadline := time.Now().Add(patience)
 	for !cond() {
 		if time.Now().After(deadline) {
 			t.Fatalf("%s: not reached\n%s", what, log.String())

@@ -185,7 +185,6 @@ func TestParquetKill9(t *testing.T) {
 		"bucket": bucket, "format": "parquet", "compression": "none", "parquet_row_group_size": "1M",
 		"shutdown_timeout": "60s", "s3_key_format": "/k/$TAG/%Y%m%d/$UUID.parquet",
 	}})
-	longGrace(t, cfg)
 	var sent []entry
 	next := int64(0)
 	chunkOf := func(tag string, n int64) entry {
@@ -264,7 +263,7 @@ func TestParquetKill9Loop(t *testing.T) {
 		killAt: func(t *testing.T, r *streamRun, big bool, rng *rand.Rand) {
 			wait := time.Duration(rng.IntN(800)) * time.Millisecond
 			if big {
-				deadline := time.Now().Add(60 * time.Second)
+				deadline := time.Now().Add(patience)
 				for openUploadWithParts(store) == "" {
 					if time.Now().After(deadline) {
 						t.Fatalf("no multipart upload with a part\n%s", r.log.String())

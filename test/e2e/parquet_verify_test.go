@@ -266,7 +266,6 @@ func runParquet(t *testing.T, opts map[string]string, entries []entry) pqRun {
 		all[k] = v
 	}
 	cfg := writeConfig(t, dir, output{match: "*", opts: all})
-	longGrace(t, cfg)
 	start := time.Now()
 	runOK(t, dir, cfg, entries, 1)
 	t.Logf("host ran %d entries in %v", len(entries), time.Since(start).Round(time.Millisecond))

@@ -91,7 +91,7 @@ func (h *liveHost) send(t *testing.T, tag string, chunk []byte) {
 // cond also says what it saw, for the failure message.
 func (h *liveHost) waitFor(t *testing.T, what string, cond func() (bool, string)) {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
+	deadline := time.Now().Add(patience)
 	for {
 		ok, saw := cond()
 		if ok {

@@ -277,7 +277,6 @@ func TestTornBufferFiles(t *testing.T) {
 	cfg = writeConfig(t, dir, output{match: "*", opts: map[string]string{
 		"bucket": bucket, "shutdown_timeout": "30s", "s3_key_format": "/t/$TAG/%Y%m%d%H/$UUID.json.gz",
 	}})
-	longGrace(t, cfg)
 	code, log, _ := runHost(t, dir, cfg, nil)
 	if code != 0 {
 		t.Fatalf("host exit %d\n%s", code, log)
@@ -324,19 +323,6 @@ func wholeFrameIDs(t *testing.T, b []byte) []int64 {
 		off += 8 + n
 	}
 	return ids
-}
-
-// longGrace gives a config's host run a long grace period, for runs that
-// upload a backlog at exit.
-func longGrace(t *testing.T, path string) {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, bytes.Replace(b, []byte("Grace 5"), []byte("Grace 120"), 1), 0o644); err != nil {
-		t.Fatal(err)
-	}
 }
 
 // idOf reads the "id" field of a msgpack record.
