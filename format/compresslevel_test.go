@@ -50,6 +50,24 @@ func TestParquetCodecLevels(t *testing.T) {
 	if g, ok := c.(*pqgzip.Codec); err != nil || !ok || g.Level != 2 {
 		t.Errorf("ParquetCodec(gzip, 2) = %#v, %v; want gzip level 2", c, err)
 	}
+	if _, err := ParquetCodec("gzip", 10); err == nil {
+		t.Errorf("ParquetCodec(gzip, 10) is no error")
+	}
+	// Pages default to zstd's fastest speed.
+	c, err = ParquetCodec("zstd", 0)
+	if z, ok := c.(*pqzstd.Codec); err != nil || !ok || z.Level != zstd.SpeedFastest {
+		t.Errorf("ParquetCodec(zstd, 0) = %#v, %v; want zstd at its fastest", c, err)
+	}
+	// Codecs are shared, and with them their pools of encoders.
+	for _, l := range []int{0, 1, 3, 9} {
+		a, _ := ParquetCodec("gzip", l)
+		b, _ := ParquetCodec("gzip", l)
+		x, _ := ParquetCodec("zstd", l)
+		y, _ := ParquetCodec("", l)
+		if a != b || x != y {
+			t.Errorf("level %d: two calls return two codecs", l)
+		}
+	}
 	if ZstdLevel(0) != zstd.SpeedDefault || ZstdLevel(1) != zstd.SpeedFastest || ZstdLevel(7) != zstd.SpeedBetterCompression {
 		t.Errorf("ZstdLevel maps 0, 1, 7 to %v, %v, %v", ZstdLevel(0), ZstdLevel(1), ZstdLevel(7))
 	}

@@ -119,7 +119,7 @@ func parquetEncoding(codec string) func(*testing.B, *dataset, *bytes.Buffer) {
 	}
 }
 
-func inferSchema(b *testing.B, d *dataset, opts format.ParquetOptions) *format.ParquetSchema {
+func inferSchema(b testing.TB, d *dataset, opts format.ParquetOptions) *format.ParquetSchema {
 	inf := format.NewInferrer(opts)
 	var r format.Reader
 	var ev format.Event
@@ -140,7 +140,7 @@ func inferSchema(b *testing.B, d *dataset, opts format.ParquetOptions) *format.P
 
 // writeRows writes every record of d, flushing a row group whenever the
 // open one reaches rowGroup bytes; after each flush it calls flushed.
-func writeRows(b *testing.B, d *dataset, pw *format.ParquetWriter, rowGroup int64, flushed func()) {
+func writeRows(b testing.TB, d *dataset, pw *format.ParquetWriter, rowGroup int64, flushed func()) {
 	var r format.Reader
 	var ev format.Event
 	for _, chunk := range d.chunks {

@@ -1,6 +1,7 @@
 package format
 
 import (
+	"encoding/binary"
 	"fmt"
 	"strconv"
 	"unicode/utf8"
@@ -9,20 +10,23 @@ import (
 	"github.com/tinylib/msgp/msgp"
 )
 
-// RowEncoder transcodes msgpack records straight into Parquet rows (values
-// with their repetition and definition levels, in column order), with no
+// RowEncoder transcodes msgpack records straight into Parquet values (with
+// their repetition and definition levels), column by column, with no
 // intermediate maps. Fields the schema lacks, and values that do not fit
 // their column, go to the _extra column as JSON text, so nothing a record
 // carries is lost; inside a list, a misfit sends the whole list there.
 //
-// Rows alias the records and the encoder's scratch: they stay valid until
+// Values alias the records and the encoder's scratch: they stay valid until
 // Release. An encoder must not be used by two goroutines at once.
 type RowEncoder struct {
-	s     *ParquetSchema
-	json  *JSONEncoder
-	cols  [][]parquet.Value // this row's values, by column
-	slots [][][]byte        // by group id: the value of each child
-	order [][]int           // by group id: the child each member was last time
+	s    *ParquetSchema
+	json *JSONEncoder
+	// cols gathers the values of the rows encoded since resetColumns, by
+	// column, so that they go to each column writer in one call.
+	cols  [][]parquet.Value
+	marks []int      // len(cols[c]) before the record being encoded
+	slots [][][]byte // by group id: the value of each child
+	order [][]int    // by group id: the child each member was last time
 	arena arena
 	tmp   []byte
 	path  [][]byte // raw msgpack keys from the root to the current group
@@ -38,6 +42,7 @@ func (s *ParquetSchema) NewRowEncoder() *RowEncoder {
 		s:     s,
 		json:  NewJSONEncoder(JSONOptions{}),
 		cols:  make([][]parquet.Value, s.columns),
+		marks: make([]int, s.columns),
 		slots: make([][][]byte, s.groups),
 		order: make([][]int, s.groups),
 	}
@@ -64,11 +69,27 @@ func (e *RowEncoder) InvalidUTF8() int { return e.json.InvalidUTF8() }
 // Release frees the scratch the rows returned so far refer to.
 func (e *RowEncoder) Release() { e.arena.reset() }
 
-// AppendRow appends the row of ev to row. On error (a malformed record)
-// row is returned unchanged.
+// AppendRow appends the row of ev to row, its values in column order. On
+// error (a malformed record) row is returned unchanged. It uses the
+// columns a RowGroupWriter gathers rows in, so it is not for the encoder
+// of one.
 func (e *RowEncoder) AppendRow(row parquet.Row, ev *Event) (parquet.Row, error) {
-	for c := range e.cols {
-		e.cols[c] = e.cols[c][:0]
+	e.resetColumns()
+	if err := e.appendColumns(ev); err != nil {
+		return row, err
+	}
+	for _, vs := range e.cols {
+		row = append(row, vs...)
+	}
+	return row, nil
+}
+
+// appendColumns appends the values of ev's row to the gathered columns.
+// A record that cannot be read leaves every column as it was: a row
+// group must not receive part of a row.
+func (e *RowEncoder) appendColumns(ev *Event) error {
+	for c, vs := range e.cols {
+		e.marks[c] = len(vs)
 	}
 	e.extra.reset()
 	e.path = e.path[:0]
@@ -76,12 +97,27 @@ func (e *RowEncoder) AppendRow(row parquet.Row, ev *Event) (parquet.Row, error) 
 	err := e.record(ev)
 	e.json.record = nil
 	if err != nil {
-		return row, err
+		for c, m := range e.marks {
+			e.cols[c] = e.cols[c][:m]
+		}
 	}
-	for _, vs := range e.cols {
-		row = append(row, vs...)
+	return err
+}
+
+// resetColumns empties the gathered columns, keeping their capacity.
+func (e *RowEncoder) resetColumns() {
+	for c := range e.cols {
+		e.cols[c] = e.cols[c][:0]
 	}
-	return row, nil
+}
+
+// forgetColumns empties the gathered columns and drops what their old
+// values point to (records, scratch), so that an idle encoder pins none.
+func (e *RowEncoder) forgetColumns() {
+	for c, vs := range e.cols {
+		clear(vs[:cap(vs)])
+		e.cols[c] = vs[:0]
+	}
 }
 
 func (e *RowEncoder) record(ev *Event) error {
@@ -129,7 +165,9 @@ func (e *RowEncoder) timeValue(ev *Event) parquet.Value {
 //
 // Records from one source mostly carry their fields in the same order, so
 // the child the i-th member matched last time is tried before the name
-// lookup.
+// lookup; and then the few children after the one the member before
+// matched, for records whose keys are sorted as the children are, with
+// some fields absent.
 func (e *RowEncoder) members(g *Field, b []byte, depth int) error {
 	n, b, err := msgp.ReadMapHeaderBytes(b)
 	if err != nil {
@@ -138,9 +176,10 @@ func (e *RowEncoder) members(g *Field, b []byte, depth int) error {
 	slots := e.slots[g.gid]
 	clear(slots)
 	order := e.order[g.gid]
+	prev := -1
 	for i := range int(n) {
 		rawKey := b
-		j, rest, err := e.member(g, b, order, i)
+		j, rest, err := e.member(g, b, order, i, prev)
 		if err != nil {
 			return e.json.malformed(b, err)
 		}
@@ -152,6 +191,7 @@ func (e *RowEncoder) members(g *Field, b []byte, depth int) error {
 		v := rest[:len(rest)-len(end)]
 		b = end
 		if j >= 0 {
+			prev = j
 			if i < cap(order) {
 				if i >= len(order) {
 					order = order[:i+1]
@@ -170,16 +210,26 @@ func (e *RowEncoder) members(g *Field, b []byte, depth int) error {
 	return nil
 }
 
+// lookAhead is how many children past the last match a key is compared
+// with before the name lookup.
+const lookAhead = 4
+
 // member reads the key at b and returns the index of g's child it names,
-// or -1 when g has no such record field.
-func (e *RowEncoder) member(g *Field, b []byte, order []int, i int) (int, []byte, error) {
-	if msgp.NextType(b) == msgp.StrType && i < len(order) {
-		key, rest, err := msgp.ReadStringZC(b)
-		if err != nil {
-			return -1, rest, err
+// or -1 when g has no such record field. prev is the child the member
+// before named, or -1.
+func (e *RowEncoder) member(g *Field, b []byte, order []int, i, prev int) (int, []byte, error) {
+	if key, rest, ok := strPayload(b); ok {
+		// A match is a schema name, valid UTF-8, and never a special
+		// child: no record field maps to those.
+		if i < len(order) {
+			if j := order[i]; g.Children[j].Name == string(key) {
+				return j, rest, nil
+			}
 		}
-		if j := order[i]; g.Children[j].Name == string(key) {
-			return j, rest, nil // a schema name: valid UTF-8
+		for j := prev + 1; j < min(len(g.Children), prev+1+lookAhead); j++ {
+			if g.Children[j].Name == string(key) && !g.Children[j].special {
+				return j, rest, nil
+			}
 		}
 	}
 	key, rest, ok, err := readKey(b)
@@ -278,18 +328,28 @@ func (e *RowEncoder) rawName(f *Field) []byte {
 }
 
 func (e *RowEncoder) put(f *Field, v parquet.Value, rep int) {
-	e.cols[f.column] = append(e.cols[f.column], v.Level(rep, f.maxDef, f.column))
+	e.cols[f.column] = appendLeveled(e.cols[f.column], v, rep, f.maxDef, f.column)
 }
 
 // null writes a null at every leaf column of f.
 func (e *RowEncoder) null(f *Field, rep, def int) {
 	for _, c := range f.leaves {
-		e.cols[c] = append(e.cols[c], parquet.NullValue().Level(rep, def, c))
+		e.cols[c] = appendLeveled(e.cols[c], parquet.Value{}, rep, def, c)
 	}
 }
 
 // leaf converts v for the leaf column f; ok is false when it cannot hold v.
 func (e *RowEncoder) leaf(f *Field, v []byte) (parquet.Value, bool, error) {
+	if f.Kind == KindString {
+		// Most values are strings in string columns: straight to their bytes.
+		if s, _, ok := strPayload(v); ok {
+			if !utf8.Valid(s) {
+				e.tmp = appendValidUTF8(e.tmp[:0], s, &e.json.invalidUTF8)
+				s = e.arena.copy(e.tmp)
+			}
+			return parquet.ByteArrayValue(s), true, nil
+		}
+	}
 	k := kindOf(v)
 	if !holds(f.Kind, k) {
 		return parquet.Value{}, false, nil
@@ -347,6 +407,32 @@ func (e *RowEncoder) jsonText(v []byte) (parquet.Value, bool, error) {
 		return parquet.Value{}, false, err
 	}
 	return parquet.ByteArrayValue(e.arena.copy(e.tmp)), true, nil
+}
+
+// strPayload returns the bytes of the msgpack string at the start of v,
+// and what follows it; ok is false for any other value, or a string cut
+// short.
+func strPayload(v []byte) (s, rest []byte, ok bool) {
+	if len(v) == 0 {
+		return nil, nil, false
+	}
+	var head, n int
+	switch c := v[0]; {
+	case c >= 0xa0 && c <= 0xbf: // fixstr
+		head, n = 1, int(c&0x1f)
+	case c == 0xd9 && len(v) >= 2: // str8
+		head, n = 2, int(v[1])
+	case c == 0xda && len(v) >= 3: // str16
+		head, n = 3, int(binary.BigEndian.Uint16(v[1:]))
+	case c == 0xdb && len(v) >= 5: // str32
+		head, n = 5, int(binary.BigEndian.Uint32(v[1:]))
+	default:
+		return nil, nil, false
+	}
+	if n > len(v)-head {
+		return nil, nil, false
+	}
+	return v[head : head+n : head+n], v[head+n:], true
 }
 
 func stringBytes(v []byte) ([]byte, error) {

@@ -1,15 +1,11 @@
 package format
 
 import (
-	pqgzip "github.com/parquet-go/parquet-go/compress/gzip"
-	pqzstd "github.com/parquet-go/parquet-go/compress/zstd"
-
 	"fmt"
 	"slices"
 	"strings"
 
 	"github.com/parquet-go/parquet-go"
-	"github.com/parquet-go/parquet-go/compress"
 )
 
 // Kind is the type of a Parquet field as records are mapped onto it.
@@ -144,6 +140,7 @@ type ParquetSchema struct {
 	groups  int
 	time    *Field // nil without DateKey
 	extra   *Field // nil with DropUnknown
+	key     string
 }
 
 // NewParquetSchema compiles the record fields (a KindGroup) into a Parquet
@@ -192,6 +189,7 @@ func NewParquetSchema(fields *Field, o ParquetOptions) (*ParquetSchema, error) {
 	if got := len(s.pq.Columns()); got != next {
 		return nil, fmt.Errorf("format: Parquet schema has %d columns, expected %d", got, next)
 	}
+	s.key = schemaKey(root, o)
 	return s, nil
 }
 
@@ -287,25 +285,3 @@ func (s *ParquetSchema) Schema() *parquet.Schema { return s.pq }
 // Fields returns the record fields (the root group, including the time and
 // _extra columns).
 func (s *ParquetSchema) Fields() *Field { return s.root }
-
-// ParquetCodec returns the page compression codec named by the
-// compression option, at level (0: the codec's default).
-func ParquetCodec(name string, level int) (compress.Codec, error) {
-	switch strings.ToLower(name) {
-	case "", "zstd":
-		if level != 0 {
-			return &pqzstd.Codec{Level: ZstdLevel(level)}, nil
-		}
-		return &parquet.Zstd, nil
-	case "snappy":
-		return &parquet.Snappy, nil
-	case "gzip":
-		if level != 0 {
-			return &pqgzip.Codec{Level: level}, nil
-		}
-		return &parquet.Gzip, nil
-	case "none":
-		return &parquet.Uncompressed, nil
-	}
-	return nil, fmt.Errorf("format: Parquet compression %q is not one of zstd, snappy, gzip, none", name)
-}

@@ -2,109 +2,83 @@ package format
 
 import (
 	"io"
-
-	"github.com/parquet-go/parquet-go"
 )
 
 // ParquetWriter streams rows of one Parquet object to an io.Writer: row
 // groups go out whole at each FlushRowGroup and the footer at Close, so
 // the caller can cut what was written into multipart parts while the
-// object is still open. It holds at most one row group in memory.
+// object is still open. It holds one row group being encoded (a
+// RowGroupWriter) and, between row groups, only the file's footer entries
+// (a ParquetFile) and its row encoder.
 type ParquetWriter struct {
-	s     *ParquetSchema
-	w     *parquet.Writer
-	enc   *RowEncoder
-	out   byteCounter
-	rows  []parquet.Row
-	slab  parquet.Row
-	start int64 // w.Size() when the open row group began
-	// Rows counts the rows written, RowGroups the row groups flushed.
+	rg   *RowGroupWriter
+	file *ParquetFile
+	out  byteCounter
+	// Rows counts the rows handed over by Commit, RowGroups the row
+	// groups flushed.
 	Rows      int64
 	RowGroups int
 }
 
-// rowBatch is how many rows go to parquet-go at once.
-const rowBatch = 512
-
-// dictionaryLimit is where a column's dictionary stops paying: past it the
-// column falls back to plain encoding for the rest of the row group.
-const dictionaryLimit = 1 << 20
-
 // NewParquetWriter starts an object of schema s written to out.
 func NewParquetWriter(s *ParquetSchema, out io.Writer) *ParquetWriter {
-	codec, _ := ParquetCodec(s.opts.Codec, s.opts.Level) // checked by NewParquetSchema
-	pw := &ParquetWriter{s: s, enc: s.NewRowEncoder()}
+	pw := &ParquetWriter{rg: NewRowGroupWriter(s), file: NewParquetFile(s)}
 	pw.out.w = out
-	pw.w = parquet.NewWriter(&pw.out, s.pq,
-		parquet.Compression(codec),
-		parquet.DictionaryMaxBytes(dictionaryLimit),
-		parquet.CreatedBy("s3append", "", ""),
-		parquet.WriteBufferSize(0),
-	)
 	return pw
 }
 
 // Encoder is the row encoder, for its counters.
-func (pw *ParquetWriter) Encoder() *RowEncoder { return pw.enc }
+func (pw *ParquetWriter) Encoder() *RowEncoder { return pw.rg.Encoder() }
 
 // Write adds ev's row. The row refers to ev's bytes until Commit, which
 // must come before they change. A record that cannot be read returns an
 // error and adds nothing.
 func (pw *ParquetWriter) Write(ev *Event) error {
-	start := len(pw.slab)
-	var err error
-	pw.slab, err = pw.enc.AppendRow(pw.slab, ev)
-	if err != nil {
-		return err
-	}
-	pw.rows = append(pw.rows, pw.slab[start:len(pw.slab):len(pw.slab)])
-	if len(pw.rows) >= rowBatch {
-		return pw.Commit()
-	}
-	return nil
+	err := pw.rg.Write(ev)
+	pw.count()
+	return err
 }
 
-// Commit hands the rows added so far to parquet-go, which copies them.
+// Commit hands the rows added so far to the column writers, which copy
+// them.
 func (pw *ParquetWriter) Commit() error {
-	if len(pw.rows) == 0 {
-		return nil
-	}
-	n, err := pw.w.WriteRows(pw.rows)
-	pw.Rows += int64(n)
-	clear(pw.rows)
-	pw.rows, pw.slab = pw.rows[:0], pw.slab[:0]
-	pw.enc.Release()
+	err := pw.rg.Commit()
+	pw.count()
 	return err
+}
+
+// count brings Rows up to date: the file's rows and those committed to
+// the open row group.
+func (pw *ParquetWriter) count() {
+	pw.Rows = pw.file.Rows() + pw.rg.rows - int64(pw.rg.pending)
 }
 
 // Buffered estimates the bytes of the open row group (an upper bound: its
 // last pages are counted before compression).
-func (pw *ParquetWriter) Buffered() int64 {
-	return pw.w.Size() - pw.start
-}
+func (pw *ParquetWriter) Buffered() int64 { return pw.rg.Buffered() }
 
-// FlushRowGroup writes the open row group to the output.
+// FlushRowGroup writes the open row group to the output. Between row
+// groups the writer keeps no encoding buffers: an object waiting for its
+// next row group holds only its footer entries and its row encoder.
 func (pw *ParquetWriter) FlushRowGroup() error {
-	if err := pw.Commit(); err != nil {
-		return err
-	}
-	if pw.Buffered() == 0 {
-		return nil
-	}
-	if err := pw.w.Flush(); err != nil {
-		return err
-	}
-	pw.RowGroups++
-	pw.start = pw.w.Size()
-	return nil
+	err := pw.file.writeRowGroup(&pw.out, pw.rg)
+	pw.rg.release()
+	pw.RowGroups = pw.file.RowGroups()
+	pw.count()
+	return err
 }
 
 // Close writes the last row group and the footer.
 func (pw *ParquetWriter) Close() error {
-	if err := pw.Commit(); err != nil {
+	if err := pw.FlushRowGroup(); err != nil {
 		return err
 	}
-	return pw.w.Close()
+	footer, err := pw.file.AppendFooter(nil)
+	if err != nil {
+		return err
+	}
+	_, err = pw.out.Write(footer)
+	return err
 }
 
 // Written is the number of bytes written to the output so far.

@@ -54,14 +54,26 @@ func skipSeeds() [][]byte {
 		deep = msgp.AppendArrayHeader(deep, 1)
 	}
 	add(msgp.AppendNil(deep))
-	ext, _ := msgp.AppendExtension(nil, &msgp.RawExtension{Type: 9, Data: []byte{1}})
-	add(ext)
+	// Extensions of every size form: fixext 1 to 16, ext 8, 16 and 32.
+	for _, n := range []int{1, 2, 4, 8, 16, 3, 300, 70000} {
+		ext, _ := msgp.AppendExtension(nil, &msgp.RawExtension{Type: 9, Data: bytes.Repeat([]byte{1}, n)})
+		add(ext)
+		add(ext[:len(ext)-1])
+	}
+	add(appendEventTime(nil, 1700000000, 5))
+	// 32-bit containers, as some encoders write even small ones.
+	add([]byte{0xdd, 0, 0, 0, 2, 0x01, 0xa1, 'x'})
+	add([]byte{0xdf, 0, 0, 0, 1, 0xa1, 'k', 0xc0})
+	add([]byte{0xdd, 0xff, 0xff, 0xff, 0xff, 0x01})
+	add([]byte{0xdf, 0, 0})
 	// Truncated and malformed.
 	add(m[:len(m)-3])
 	add([]byte{0xd9})
 	add([]byte{0xda, 0x01})
 	add([]byte{0xdc, 0x00, 0x05, 0x01})
 	add([]byte{0xc1})
+	add(append([]byte{0xc1}, bytes.Repeat([]byte{0}, 300)...))
+	add(msgp.AppendArrayHeader(append([]byte{}, deep...), 0))
 	add(nil)
 	return seeds
 }

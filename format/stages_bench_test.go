@@ -100,15 +100,20 @@ func benchJSONStage(b *testing.B, d *dataset, c format.Compression, level int) {
 	b.ReportMetric(float64(d.rawText)/float64(out.n), "x-smaller-than-text")
 }
 
-// BenchmarkStageParquet encodes access-log records into row groups of
-// about 5 MiB with a schema already fixed: the steady state of a large
-// object, whose schema is learnt once from its first row group.
+// BenchmarkStageParquet encodes records into row groups of about 5 MiB
+// with a schema already fixed: the steady state of a large object, whose
+// schema is learnt once from its first row group. Access logs (26 flat
+// columns) with each codec, and the compact Kubernetes records with zstd.
 func BenchmarkStageParquet(b *testing.B) {
-	d := loadDatasets()[datagen.S3Access]
-	for _, codec := range []string{"zstd", "snappy"} {
-		opts := format.ParquetOptions{DateKey: "date", Codec: codec}
+	type run struct {
+		set   datagen.Set
+		codec string
+	}
+	for _, r := range []run{{datagen.S3Access, "zstd"}, {datagen.S3Access, "snappy"}, {datagen.KubernetesCompact, "zstd"}} {
+		d := loadDatasets()[r.set]
+		opts := format.ParquetOptions{DateKey: "date", Codec: r.codec}
 		s := inferSchema(b, d, opts)
-		b.Run(datagen.S3Access.String()+"/"+codec, func(b *testing.B) {
+		b.Run(r.set.String()+"/"+r.codec, func(b *testing.B) {
 			var out bytes.Buffer
 			b.ReportAllocs()
 			for b.Loop() {
@@ -122,6 +127,56 @@ func BenchmarkStageParquet(b *testing.B) {
 			reportRates(b, d)
 			b.ReportMetric(float64(out.Len())/float64(d.records), "B/rec")
 			b.ReportMetric(float64(d.rawText)/float64(out.Len()), "x-smaller-than-text")
+		})
+	}
+}
+
+// BenchmarkStageParquetRowGroups encodes as BenchmarkStageParquet does,
+// but as an upload worker does with a RowGroupWriter it keeps for every
+// object of the schema: row groups appended to a part in memory, which is
+// handed over (here: dropped) after each row group.
+func BenchmarkStageParquetRowGroups(b *testing.B) {
+	for _, set := range []datagen.Set{datagen.S3Access, datagen.KubernetesCompact} {
+		d := loadDatasets()[set]
+		s := inferSchema(b, d, format.ParquetOptions{DateKey: "date", Codec: "zstd"})
+		b.Run(set.String()+"/zstd", func(b *testing.B) {
+			w := format.NewRowGroupWriter(s)
+			var part []byte
+			var size int64
+			b.ReportAllocs()
+			for b.Loop() {
+				f := format.NewParquetFile(s)
+				cut := func() {
+					var err error
+					if part, err = f.AppendRowGroup(part[:0], w); err != nil {
+						b.Fatal(err)
+					}
+				}
+				var r format.Reader
+				var ev format.Event
+				for _, chunk := range d.chunks {
+					r.Reset(chunk)
+					for r.Next(&ev) == nil {
+						if err := w.Write(&ev); err != nil {
+							b.Fatal(err)
+						}
+					}
+					if err := w.Commit(); err != nil {
+						b.Fatal(err)
+					}
+					if w.Buffered() >= 5<<20 {
+						cut()
+					}
+				}
+				cut()
+				var err error
+				if part, err = f.AppendFooter(part[:0]); err != nil {
+					b.Fatal(err)
+				}
+				size = f.Size() + int64(len(part))
+			}
+			reportRates(b, d)
+			b.ReportMetric(float64(size)/float64(d.records), "B/rec")
 		})
 	}
 }
