@@ -7,10 +7,8 @@ package out_s3append
 import (
 	"context"
 	"fmt"
-	"math"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/s3append/s3append/buffer"
@@ -57,7 +55,11 @@ type Instance struct {
 
 	// ratio estimates buffered bytes per uploaded byte, learnt from each
 	// encoding pass, to decide when enough is buffered for a part.
-	ratio atomic.Uint64 // math.Float64bits
+	ratio *estimate
+	// rowGroupShrink estimates a Parquet row group's bytes in the file per
+	// byte its writer counted while it was open (pages still uncompressed),
+	// to end a part's last row group where the part is full.
+	rowGroupShrink *estimate
 
 	flushes sync.Pool
 	stats   Stats
@@ -132,7 +134,8 @@ func New(name string, cfg *conf.Config, s3 s3api.Store, log *Logger) (*Instance,
 	if metricsAddr != "" {
 		log.Infof("Prometheus metrics at http://%s/metrics", metricsAddr)
 	}
-	in.ratio.Store(math.Float64bits(initialRatio(comp, parquet)))
+	in.ratio = newEstimate(initialRatio(comp, parquet))
+	in.rowGroupShrink = newEstimate(1)
 	in.flushes.New = func() any { return newFlushScratch() }
 	in.adopt(rec)
 	for i := 0; i < cfg.UploadWorkers; i++ {
@@ -235,10 +238,10 @@ func (in *Instance) recordedEncoding(o *object, m buffer.Manifest) {
 // log lines compress well.
 func initialRatio(c format.Compression, parquet bool) float64 {
 	if parquet {
-		// Low on purpose: a row group is encoded as records come and only
-		// written out once full, so an estimate below the truth costs
-		// nothing but earlier encoding, while one above it would hold back
-		// data that compresses less than guessed.
+		// Low on purpose: a first pass that finds too few records for a
+		// part costs one undone encoding and teaches the ratio, while a
+		// guess above the truth would leave every object waiting, with
+		// nothing learnt, until it is sealed.
 		return 1
 	}
 	switch c {
@@ -383,17 +386,7 @@ func (in *Instance) partThreshold() int64 {
 	return int64(float64(in.cfg.UploadChunkSize) * in.currentRatio() * 1.05)
 }
 
-func (in *Instance) currentRatio() float64 { return math.Float64frombits(in.ratio.Load()) }
-
-// learnRatio folds one encoding pass into the ratio estimate.
-func (in *Instance) learnRatio(raw, out int64) {
-	if raw <= 0 || out <= 0 {
-		return
-	}
-	r := float64(raw) / float64(out)
-	old := math.Float64frombits(in.ratio.Load())
-	in.ratio.Store(math.Float64bits(old*0.5 + r*0.5))
-}
+func (in *Instance) currentRatio() float64 { return in.ratio.get() }
 
 // Close finishes what it can before shutdown_timeout: every open object is
 // sealed and uploaded; objects not finished by then stay in the buffer and
@@ -407,6 +400,11 @@ func (in *Instance) Close() error {
 		open = append(open, o)
 	}
 	in.mu.Unlock()
+	if in.cfg.ShutdownTimeout == 0 {
+		// Nothing is to be uploaded now: stop the workers before any of
+		// them takes up what the seal below would queue.
+		in.cancel()
+	}
 	for _, o := range open {
 		in.sealObject(o, "shutdown")
 	}

@@ -55,8 +55,11 @@ type object struct {
 	// upload in its manifest: its parts are checked against ListParts
 	// before the upload goes on.
 	resume bool
-	// pq is the Parquet file being written, from its first row group on.
-	pq *parquetFile
+	// pq is the Parquet file being written, from its first pass on: its
+	// schema and its row groups' footer entries. minPending is how many
+	// buffered bytes a pass found too few for a part (0: none yet).
+	pq         *format.ParquetFile
+	minPending atomic.Int64
 	// sentRecords counts the records in the parts (or PutObject) of this
 	// run; recordsUnknown is set when parts of an earlier run were kept.
 	sentRecords    int64

@@ -1,7 +1,6 @@
 package out_s3append
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"time"
@@ -10,33 +9,66 @@ import (
 	"github.com/s3append/s3append/format"
 )
 
-// A Parquet object is written as one file, row group by row group: each
-// row group is encoded from the buffer as records come, written out once
-// it reaches the row group size, and its bytes join the sink, from which
-// parts of upload_chunk_size are cut while the object is still open. The footer, which lists every row
-// group, goes into the last part. Memory per object being uploaded is
-// about one row group plus one part.
+// A Parquet object is one file written as a byte stream: "PAR1", row
+// group after row group, then the footer. Its records stay in the buffer
+// until a part's worth has arrived; then an upload worker encodes whole
+// row groups from them, one after the other, until they make a part, and
+// uploads it. Parts end where row groups end, so between two passes an
+// open object holds no encoder, page or column buffer: only its schema
+// and the footer entries of its row groups (a format.ParquetFile, a few
+// hundred bytes per column and row group). Encoders belong to the workers
+// (parquetScratch), so the memory spent encoding depends on
+// upload_workers and parquet_row_group_size, not on how many objects are
+// open.
+//
+// A pass that cannot make a whole part (the estimate of how many records
+// fill one was high) or whose upload fails is undone: its row groups are
+// dropped from the file and its records encoded again by a later pass.
+// The last pass of a sealed object also writes the footer.
 //
 // The footer cannot be rebuilt from a part boundary, so a Parquet upload
 // is never resumed: after a restart, or when S3 lost the upload, the
 // object is encoded again from its buffer, from the start, under the
 // same key.
 
-// parquetFile is the Parquet file of one object while it is written.
-type parquetFile struct {
-	w      *format.ParquetWriter
-	sink   bytes.Buffer // written, not yet uploaded
-	raw    int64        // buffered bytes in the open row group
-	closed bool         // the footer is in the sink
-	// What the sink's records owe the log and the dead letters.
-	res encodeResult
-}
-
 // parquetScratch is a worker's reusable state for Parquet objects.
 type parquetScratch struct {
-	reader format.Reader
-	ev     format.Event
-	infer  *format.Inferrer
+	reader  format.Reader
+	ev      format.Event
+	infer   *format.Inferrer
+	writers writerCache
+	part    []byte // the part being built
+}
+
+// writerCache keeps a worker's row group writers by schema: objects of
+// one source usually share their schema, so one writer serves them all.
+// It keeps at most writersPerWorker, dropping the least recently used.
+type writerCache struct {
+	keys []string
+	ws   []*format.RowGroupWriter
+}
+
+const writersPerWorker = 2
+
+func (c *writerCache) get(s *format.ParquetSchema) *format.RowGroupWriter {
+	key := s.Key()
+	for i, k := range c.keys {
+		if k == key {
+			w := c.ws[i]
+			copy(c.keys[1:i+1], c.keys[:i])
+			copy(c.ws[1:i+1], c.ws[:i])
+			c.keys[0], c.ws[0] = key, w
+			return w
+		}
+	}
+	w := format.NewRowGroupWriter(s)
+	if len(c.keys) < writersPerWorker {
+		c.keys, c.ws = append(c.keys, ""), append(c.ws, nil)
+	}
+	copy(c.keys[1:], c.keys)
+	copy(c.ws[1:], c.ws)
+	c.keys[0], c.ws[0] = key, w
+	return w
 }
 
 // rowGroupSize is the estimated size a row group is cut at.
@@ -47,13 +79,7 @@ func (in *Instance) rowGroupSize() int64 {
 	return in.cfg.UploadChunkSize
 }
 
-// rowGroupThreshold is how many buffered bytes are expected to make one
-// row group.
-func (in *Instance) rowGroupThreshold() int64 {
-	return int64(float64(in.rowGroupSize()) * in.currentRatio() * 1.05)
-}
-
-// advanceParquet writes what o has ready: whole row groups and parts
+// advanceParquet uploads what o has ready: parts of whole row groups
 // while it is open; everything, the footer and the completion once it is
 // sealed.
 func (in *Instance) advanceParquet(o *object, ps *parquetScratch) error {
@@ -71,61 +97,155 @@ func (in *Instance) advanceParquet(o *object, ps *parquetScratch) error {
 		o.resume = false
 	}
 	for in.ctx.Err() == nil {
-		pf := o.pq
-		if pf != nil && pf.closed {
-			return in.uploadParquetTail(o, pf)
-		}
-		if pf != nil && int64(pf.sink.Len()) >= in.cfg.UploadChunkSize {
-			if err := in.uploadParquetPart(o, pf); err != nil {
-				return err
-			}
-			continue
-		}
 		sealed := o.sealed.Load()
+		// Read the committed end only after the sealed flag: once sealed,
+		// it no longer moves.
 		committed := o.buf.Committed()
-		if pf == nil {
-			if !sealed && committed-o.buf.DataStart() < in.rowGroupThreshold() {
-				return nil
-			}
-			var err error
-			if pf, err = in.startParquet(o, ps, committed, sealed); err != nil {
-				return err
-			}
-			o.pq = pf
-		}
-		pending := committed - o.encodedOff.Load()
-		if sealed && pending == 0 {
-			if err := in.closeParquet(o, pf); err != nil {
-				return err
-			}
-			continue
-		}
-		if !sealed && pending+pf.raw < in.rowGroupThreshold() {
+		if !sealed && (committed-o.encodedOff.Load() < in.readyThreshold(o) || len(o.parts) >= maxParts-1) {
 			return nil
 		}
-		flushed, err := in.encodeRowGroup(o, pf, ps, committed)
-		if err != nil {
+		if o.pq == nil {
+			s, err := in.startParquet(o, ps, committed, sealed)
+			if err != nil {
+				return err
+			}
+			o.pq = format.NewParquetFile(s)
+		}
+		more, err := in.parquetPass(o, ps, committed, sealed)
+		if err != nil || !more {
 			return err
 		}
-		if !flushed && !sealed {
-			return nil // the row group waits for more records
-		}
-		if !sealed && o.uploaded.Load()+int64(pf.sink.Len()) >= in.cfg.TotalFileSize {
-			in.sealObject(o, "total_file_size")
+		if !o.sealed.Load() && (len(o.parts) >= maxParts-1 || o.uploaded.Load() >= in.cfg.TotalFileSize) {
+			in.sealObject(o, "part count or total_file_size")
 		}
 	}
 	return nil
 }
 
-// startParquet fixes o's schema and opens its file. An inferred schema is
-// learnt from every record buffered so far; for an open object the last
-// records are read under its lock, so that each later flush is checked
-// against the schema (and seals the object for a record that does not
-// fit) while none slips in unchecked.
-func (in *Instance) startParquet(o *object, ps *parquetScratch, committed int64, sealed bool) (*parquetFile, error) {
+// parquetPass encodes row groups of o from where the last part ended
+// until they make a part, and uploads it; for a sealed object that
+// reached its end, the part is the last one, with the footer, and the
+// object is finished. It says whether another pass may follow at once.
+func (in *Instance) parquetPass(o *object, ps *parquetScratch, committed int64, sealed bool) (more bool, err error) {
+	file := o.pq
+	w := ps.writers.get(file.Schema())
+	enc := w.Encoder()
+	misfits := enc.Misfits
+	mark := file.RowGroups()
+	part := ps.part[:0]
+	undo := true
+	defer func() {
+		ps.part = part[:0]
+		if undo {
+			w.Discard()
+			file.Truncate(mark)
+		}
+	}()
+	var res encodeResult
+	from := o.encodedOff.Load()
+	res.end = from
+	frames := o.buf.Frames(from, committed)
+	for frames.Next() {
+		switch frames.Kind {
+		case buffer.KindEvents:
+			if err := in.encodeParquetEvents(o, w, ps, frames.Data, &res); err != nil {
+				return false, err
+			}
+		case buffer.KindHeader:
+		default:
+			return false, fmt.Errorf("frame of kind %d at offset %d cannot go into a Parquet object", frames.Kind, res.end)
+		}
+		if err := w.Commit(); err != nil {
+			return false, err
+		}
+		res.raw += frames.Offset() - res.end
+		res.end = frames.Offset()
+		// A row group ends at its size, or where it fills the part.
+		open := w.Buffered()
+		if open >= in.rowGroupSize() || int64(len(part))+int64(float64(open)*in.rowGroupShrink.get()) >= in.cfg.UploadChunkSize {
+			before := len(part)
+			if part, err = file.AppendRowGroup(part, w); err != nil {
+				return false, err
+			}
+			in.rowGroupShrink.learn(int64(len(part)-before), open)
+			if int64(len(part)) >= in.cfg.UploadChunkSize {
+				break
+			}
+		}
+	}
+	if err := frames.Err(); err != nil {
+		return false, fmt.Errorf("reading buffered frames: %w", err)
+	}
+	if n := enc.Misfits - misfits; n > 0 {
+		in.log.Limitedf(LevelWarn, "misfit:"+o.tag, "tag %q: %d values in %s do not fit their Parquet column's type; they are kept in the %s column", o.tag, n, o.key, format.ExtraColumn)
+	}
+	last := sealed && res.end == committed
+	if last {
+		if part, err = file.AppendRowGroup(part, w); err != nil {
+			return false, err
+		}
+		if part, err = file.AppendFooter(part); err != nil {
+			return false, err
+		}
+	} else if int64(len(part)) < in.cfg.UploadChunkSize {
+		// Fewer bytes than a part: undone, and tried again once the
+		// records that were short have arrived.
+		in.notEnoughForPart(o, res.raw, int64(len(part))+w.Buffered())
+		return false, nil
+	}
+	in.ratio.learn(res.raw, int64(len(part)))
+	if last && o.uploadID == "" {
+		// With no readable record (res.records 0) there is no object,
+		// only dead letters.
+		if err := in.putWhole(o, part, res); err != nil {
+			return false, err
+		}
+		undo = false
+		in.reportBad(o, res)
+		return false, nil
+	}
+	if err := in.uploadPart(o, part, res); err != nil {
+		return false, err
+	}
+	undo = false
+	if o.pq != file {
+		return true, nil // S3 lost the upload: the object starts again
+	}
+	in.reportBad(o, res)
+	if last {
+		return false, in.finish(o)
+	}
+	return true, nil
+}
+
+// notEnoughForPart records that o's raw bytes made only out bytes, fewer
+// than a part: o is not worked on again before enough has arrived.
+func (in *Instance) notEnoughForPart(o *object, raw, out int64) {
+	if out <= 0 {
+		out = 1
+	}
+	in.ratio.learn(raw, out)
+	o.minPending.Store(int64(float64(raw) * float64(in.cfg.UploadChunkSize) / float64(out) * 1.1))
+}
+
+// startParquet fixes o's schema. An inferred schema is learnt from every
+// record buffered so far; for an open object the last records are read
+// under its lock, so that each later flush is checked against the schema
+// (and seals the object for a record that does not fit) while none slips
+// in unchecked.
+func (in *Instance) startParquet(o *object, ps *parquetScratch, committed int64, sealed bool) (*format.ParquetSchema, error) {
 	opts := in.pqOpts
 	if o.codec != "" {
 		opts.Codec = o.codec
+	}
+	declared := in.pqFields != nil
+	var fields *format.Field
+	if declared {
+		// Parsed for each object: a schema is compiled in place.
+		var err error
+		if fields, err = format.ParseParquetSchema(in.cfg.ParquetSchema.Text); err != nil {
+			return nil, fmt.Errorf("parquet_schema: %w", err)
+		}
 	}
 	if ps.infer == nil {
 		ps.infer = format.NewInferrer(opts)
@@ -134,7 +254,6 @@ func (in *Instance) startParquet(o *object, ps *parquetScratch, committed int64,
 	if err := in.learn(o, ps, o.buf.DataStart(), committed); err != nil {
 		return nil, err
 	}
-	declared := in.pqFields != nil
 	if !sealed && !declared {
 		o.buf.Lock()
 		defer o.buf.Unlock()
@@ -142,13 +261,7 @@ func (in *Instance) startParquet(o *object, ps *parquetScratch, committed int64,
 			return nil, err
 		}
 	}
-	var fields *format.Field
 	if declared {
-		// Parsed for each object: a schema is compiled in place.
-		var err error
-		if fields, err = format.ParseParquetSchema(in.cfg.ParquetSchema.Text); err != nil {
-			return nil, fmt.Errorf("parquet_schema: %w", err)
-		}
 		ps.infer.ApplyStats(fields)
 	} else {
 		fields = ps.infer.Fields()
@@ -160,10 +273,8 @@ func (in *Instance) startParquet(o *object, ps *parquetScratch, committed int64,
 	if !sealed && !declared {
 		o.schema.Store(schema)
 	}
-	pf := &parquetFile{}
-	pf.w = format.NewParquetWriter(schema, &pf.sink)
 	in.log.Debugf("object %s: Parquet schema %s", o.key, fields)
-	return pf, nil
+	return schema, nil
 }
 
 // learn feeds the records buffered in o between from and to to the
@@ -193,134 +304,38 @@ func (in *Instance) learn(o *object, ps *parquetScratch, from, to int64) error {
 	return nil
 }
 
-// encodeRowGroup encodes frames of o up to `to` into the open row group,
-// and writes the row group out once it reaches the row group size.
-func (in *Instance) encodeRowGroup(o *object, pf *parquetFile, ps *parquetScratch, to int64) (bool, error) {
-	from := o.encodedOff.Load()
-	frames := o.buf.Frames(from, to)
-	enc := pf.w.Encoder()
-	flushed := false
-	for frames.Next() {
-		switch frames.Kind {
-		case buffer.KindEvents:
-			if err := in.encodeParquetEvents(o, pf, ps, frames.Data); err != nil {
-				return false, err
-			}
-		case buffer.KindHeader:
-		default:
-			return false, fmt.Errorf("frame of kind %d at offset %d cannot go into a Parquet object", frames.Kind, from)
-		}
-		if err := pf.w.Commit(); err != nil {
-			return false, err
-		}
-		pf.raw += frames.Offset() - from
-		from = frames.Offset()
-		o.encodedOff.Store(from)
-		if pf.w.Buffered() >= in.rowGroupSize() {
-			before := pf.w.Written()
-			if err := pf.w.FlushRowGroup(); err != nil {
-				return false, err
-			}
-			in.learnRatio(pf.raw, pf.w.Written()-before)
-			pf.raw = 0
-			flushed = true
-			break
-		}
-	}
-	if err := frames.Err(); err != nil {
-		return false, fmt.Errorf("reading buffered frames: %w", err)
-	}
-	if enc.Misfits > 0 {
-		in.log.Limitedf(LevelWarn, "misfit:"+o.tag, "tag %q: %d values in %s do not fit their Parquet column's type; they are kept in the %s column", o.tag, enc.Misfits, o.key, format.ExtraColumn)
-		enc.Misfits = 0
-	}
-	return flushed, nil
-}
-
-func (in *Instance) encodeParquetEvents(o *object, pf *parquetFile, ps *parquetScratch, data []byte) error {
+// encodeParquetEvents writes the events of one frame into w's row group;
+// records that cannot be encoded are noted in res for the dead letters.
+func (in *Instance) encodeParquetEvents(o *object, w *format.RowGroupWriter, ps *parquetScratch, data []byte, res *encodeResult) error {
 	ps.reader.Reset(data)
+	enc := w.Encoder()
 	for {
 		err := ps.reader.Next(&ps.ev)
 		if err != nil {
 			var de *format.DecodeError
 			if errors.As(err, &de) {
-				pf.res.bad = append(pf.res.bad, err)
+				res.bad = append(res.bad, err)
 				if de.Skipped {
 					continue
 				}
 			}
 			return nil
 		}
-		invalid := pf.w.Encoder().InvalidUTF8()
-		if err := pf.w.Write(&ps.ev); err != nil {
-			pf.res.bad = append(pf.res.bad, err)
-			pf.res.dead = appendDeadLetter(pf.res.dead, time.Now(), o.tag, err.Error(), ps.ev.Raw)
+		invalid, rows := enc.InvalidUTF8(), w.Rows()
+		if err := w.Write(&ps.ev); err != nil {
+			if w.Rows() < rows {
+				// The column writers failed and dropped the row group.
+				return err
+			}
+			res.bad = append(res.bad, err)
+			res.dead = appendDeadLetter(res.dead, time.Now(), o.tag, err.Error(), ps.ev.Raw)
 			continue
 		}
-		pf.res.records++
-		if pf.w.Encoder().InvalidUTF8() != invalid {
-			pf.res.invalidUTF8++
+		res.records++
+		if enc.InvalidUTF8() != invalid {
+			res.invalidUTF8++
 		}
 	}
-}
-
-// closeParquet writes the last row group and the footer.
-func (in *Instance) closeParquet(o *object, pf *parquetFile) error {
-	before := pf.w.Written()
-	if err := pf.w.Close(); err != nil {
-		return err
-	}
-	in.learnRatio(pf.raw, pf.w.Written()-before)
-	pf.raw, pf.closed = 0, true
-	return nil
-}
-
-// uploadParquetPart sends the first upload_chunk_size bytes of the sink
-// as one part, or all of it once the file is closed (the last part). Parts
-// need not end where row groups do: the file is one byte stream.
-func (in *Instance) uploadParquetPart(o *object, pf *parquetFile) error {
-	body := pf.sink.Bytes()
-	if !pf.closed {
-		body = body[:in.cfg.UploadChunkSize]
-	}
-	res := pf.res
-	res.end = o.encodedOff.Load()
-	if err := in.uploadPart(o, body, res); err != nil {
-		return err
-	}
-	if o.pq != pf {
-		return nil // S3 lost the upload: the object starts again
-	}
-	in.reportBad(o, res)
-	pf.sink.Next(len(body))
-	pf.res = encodeResult{}
-	return nil
-}
-
-// uploadParquetTail sends the rest of a closed file: the whole object in
-// one PutObject when it never needed a part, else its last part; then
-// completes the object.
-func (in *Instance) uploadParquetTail(o *object, pf *parquetFile) error {
-	res := pf.res
-	res.end = o.encodedOff.Load()
-	if o.uploadID == "" {
-		// With no readable record (res.records 0) there is no object, only
-		// dead letters.
-		if err := in.putWhole(o, pf.sink.Bytes(), res); err != nil {
-			return err
-		}
-		in.reportBad(o, res)
-		return nil
-	}
-	if pf.sink.Len() > 0 {
-		if err := in.uploadParquetPart(o, pf); err != nil {
-			return err
-		}
-		if o.pq != pf {
-			return nil
-		}
-	}
-	return in.finish(o)
 }
 
 // forgetParquet drops o's file and schema: the object is encoded again
@@ -328,4 +343,5 @@ func (in *Instance) uploadParquetTail(o *object, pf *parquetFile) error {
 func forgetParquet(o *object) {
 	o.pq = nil
 	o.schema.Store(nil)
+	o.minPending.Store(0)
 }

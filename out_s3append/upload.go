@@ -38,12 +38,9 @@ func (in *Instance) advanceAny(o *object, ws *workerScratch) error {
 }
 
 // readyThreshold is how many bytes o must have buffered before encoding
-// them is worth it while it is open: a part's worth, or a row group's.
+// them is worth it while it is open: a part's worth.
 func (in *Instance) readyThreshold(o *object) int64 {
-	if o.parquet {
-		return in.rowGroupThreshold()
-	}
-	return in.partThreshold()
+	return max(in.partThreshold(), o.minPending.Load())
 }
 
 // advance uploads what o has ready: whole parts while it is open, and
@@ -74,7 +71,7 @@ func (in *Instance) advance(o *object, pe *partEncoder) error {
 		}
 		in.reportBad(o, res)
 		if !in.parquet {
-			in.learnRatio(res.raw, int64(pe.out.Len()))
+			in.ratio.learn(res.raw, int64(pe.out.Len()))
 		}
 		last := res.end == committed
 		if !sealed && !res.full {
