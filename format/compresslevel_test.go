@@ -43,7 +43,7 @@ func TestCompressorLevels(t *testing.T) {
 
 func TestParquetCodecLevels(t *testing.T) {
 	c, err := ParquetCodec("zstd", 19)
-	if z, ok := c.(*pqzstd.Codec); err != nil || !ok || z.Level != zstd.SpeedBestCompression {
+	if z, ok := c.(*pageZstd); err != nil || !ok || z.level != zstd.SpeedBestCompression {
 		t.Errorf("ParquetCodec(zstd, 19) = %#v, %v; want zstd at its best level", c, err)
 	}
 	c, err = ParquetCodec("gzip", 2)
@@ -55,7 +55,7 @@ func TestParquetCodecLevels(t *testing.T) {
 	}
 	// Pages default to zstd's fastest speed.
 	c, err = ParquetCodec("zstd", 0)
-	if z, ok := c.(*pqzstd.Codec); err != nil || !ok || z.Level != zstd.SpeedFastest {
+	if z, ok := c.(*pageZstd); err != nil || !ok || z.level != zstd.SpeedFastest {
 		t.Errorf("ParquetCodec(zstd, 0) = %#v, %v; want zstd at its fastest", c, err)
 	}
 	// Codecs are shared, and with them their pools of encoders.
@@ -70,5 +70,28 @@ func TestParquetCodecLevels(t *testing.T) {
 	}
 	if ZstdLevel(0) != zstd.SpeedDefault || ZstdLevel(1) != zstd.SpeedFastest || ZstdLevel(7) != zstd.SpeedBetterCompression {
 		t.Errorf("ZstdLevel maps 0, 1, 7 to %v, %v, %v", ZstdLevel(0), ZstdLevel(1), ZstdLevel(7))
+	}
+}
+
+// Pages compressed by the page codec read back with parquet-go's own zstd
+// codec, at every speed, pages larger than the window included.
+func TestPageZstdReadsBackWithParquetGo(t *testing.T) {
+	page := bytes.Repeat([]byte(`{"level":"info","msg":"request served","status":200} `), 3*pageSize/50)
+	for _, level := range []int{0, 1, 3, 9, 19} {
+		c, err := ParquetCodec("zstd", level)
+		if err != nil {
+			t.Fatal(err)
+		}
+		enc, err := c.Encode(nil, page)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dec, err := (&pqzstd.Codec{}).Decode(nil, enc)
+		if err != nil || !bytes.Equal(dec, page) {
+			t.Fatalf("level %d: %d bytes decoded to %d bytes (%v), want the page back", level, len(enc), len(dec), err)
+		}
+		if len(enc) >= len(page)/10 {
+			t.Errorf("level %d: a repetitive page of %d bytes compressed to %d", level, len(page), len(enc))
+		}
 	}
 }

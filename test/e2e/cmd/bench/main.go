@@ -10,6 +10,8 @@
 //	S3APPEND_BENCH_RECORDS     records per throughput run (default 1000000)
 //	S3APPEND_BENCH_BACKLOG_MB  size of the backlog run's input (default 5120)
 //	S3APPEND_BENCH_OBJECTS     open objects in the backlog run (default 1000)
+//	S3APPEND_BENCH_SERVICE_RECORDS  records of the 40-service runs (default 3000000)
+//	S3APPEND_BENCH_WIDE_OBJECTS     Parquet objects open at once (default 200)
 package main
 
 import (
@@ -49,6 +51,14 @@ func run(stagesPath string) error {
 	if err != nil {
 		return err
 	}
+	serviceRecords, err := envInt("S3APPEND_BENCH_SERVICE_RECORDS", 3_000_000)
+	if err != nil {
+		return err
+	}
+	wide, err := envInt("S3APPEND_BENCH_WIDE_OBJECTS", 200)
+	if err != nil {
+		return err
+	}
 	env, err := newBenchEnv("")
 	if err != nil {
 		return err
@@ -69,6 +79,9 @@ func run(stagesPath string) error {
 		return fmt.Errorf("backlog: %w", err)
 	}
 	t.backlog = rows
+	if t.partitions, err = partitions(env, serviceRecords, wide); err != nil {
+		return err
+	}
 	t.print(os.Stdout)
 	return nil
 }

@@ -6,7 +6,8 @@ import (
 
 // The end-to-end runs of `make bench`, at a small size, so that the
 // benchmark cannot rot: every format lands its objects, the host's CPU and
-// peak memory are read, and the backlog drains into one object per tag.
+// peak memory are read, the backlog drains into one object per tag, and
+// the runs with many open objects land one object per tag.
 func TestEndToEndRunsSmall(t *testing.T) {
 	env, err := newBenchEnv(t.TempDir())
 	if err != nil {
@@ -33,5 +34,14 @@ func TestEndToEndRunsSmall(t *testing.T) {
 	}
 	if len(rows) != 2 || rows[0].run.inBytes < 8<<20 || rows[1].objects != objects || rows[1].run.peakRSS == 0 {
 		t.Errorf("backlog rows %+v", rows)
+	}
+	// The services' objects land alike in both formats (partitions checks
+	// that each wide object passed a part).
+	parts, err := partitions(env, records, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(parts) != 3 || parts[0].objects == 0 || parts[1].objects != parts[0].objects || parts[2].run.peakRSS == 0 {
+		t.Errorf("open-object rows %+v", parts)
 	}
 }

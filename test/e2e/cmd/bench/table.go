@@ -61,9 +61,10 @@ func benchName(s string) string {
 }
 
 type table struct {
-	stages   []stageRow
-	endToEnd []e2eRow
-	backlog  []backlogRow
+	stages     []stageRow
+	endToEnd   []e2eRow
+	backlog    []backlogRow
+	partitions []partitionRow
 }
 
 // print writes every result as one Markdown table. Stage rows come from
@@ -104,6 +105,16 @@ func (t *table) print(w io.Writer) {
 		}
 		fmt.Fprintf(w, "| backlog: %s | – | %s | – | – | – | %s | %.0f | %s |\n", r.name, rate,
 			num(cpuPerGB(r.run), 1), mb(r.run.peakRSS), objects)
+	}
+	t.printPartitions(w)
+}
+
+// printPartitions writes the rows of the runs with many open objects.
+func (t *table) printPartitions(w io.Writer) {
+	for _, r := range t.partitions {
+		sec := r.run.wall.Seconds()
+		fmt.Fprintf(w, "| open objects: %s | %s | %.0f | – | – | – | %.1f | %.0f | %d / %d |\n", r.name,
+			count(float64(r.records)/sec), mb(r.run.inBytes)/sec, cpuPerGB(r.run), mb(r.run.peakRSS), r.objects, r.parts)
 	}
 }
 
