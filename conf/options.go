@@ -180,7 +180,7 @@ var specs = []optionSpec{
 	},
 	{
 		Option: Option{Name: "compression_level", Default: "default", FluentBitS3: "-",
-			Description: "Level of the compression, for JSON lines and Parquet pages alike: gzip 1 (fastest) to 9 (smallest), zstd 1 to 22 (1 fastest; 2–5 the default speed; 6–9 better; 10 and above best). default is the codec's own: gzip 5 (in the deflate library used here, faster than zlib's 6), zstd 3. BENCHMARKS.md shows what each level costs and saves."},
+			Description: "Level of the compression, for JSON lines and Parquet pages alike: gzip 1 (fastest) to 9 (smallest), zstd 1 to 22 (1 fastest; 2–5 the default speed; 6–9 better; 10 and above best). default is the codec's own: gzip 5 (in the deflate library used here, faster than zlib's 6), zstd 3 for JSON lines and zstd's fastest speed for Parquet pages (pages hold one column each, already grouped as a stronger match finder would; at 1 MiB pages the files come out no larger, for half the CPU). BENCHMARKS.md shows what each level costs and saves."},
 		apply: func(c *Config, v string) error {
 			if strings.EqualFold(v, "default") {
 				c.CompressionLevel = 0
@@ -202,7 +202,7 @@ var specs = []optionSpec{
 	},
 	{
 		Option: Option{Name: "format", Default: "json_lines", FluentBitS3: "format",
-			Description: "Layout of the objects: json_lines (alias json), one JSON record per line, or parquet: Apache Parquet, written row group by row group through multipart upload with memory bounded by about one row group per object being uploaded."},
+			Description: "Layout of the objects: json_lines (alias json), one JSON record per line, or parquet: Apache Parquet, written row group by row group through multipart upload; an open object holds only its footer entries between parts, so memory does not grow with the number of open objects."},
 		apply: func(c *Config, v string) error {
 			f := Format(strings.ToLower(v))
 			if f == "json" {
@@ -263,7 +263,7 @@ var specs = []optionSpec{
 	},
 	{
 		Option: Option{Name: "parquet_row_group_size", FluentBitS3: "-",
-			Description: "With format parquet: the size a row group is cut at, estimated as it is written. Unset, it is upload_chunk_size, so a row group is about one part. A larger value makes fewer, larger row groups and needs more memory per object being uploaded." + sizeHelp},
+			Description: "With format parquet: the size a row group is cut at, estimated as it is written. Unset, it is upload_chunk_size, so a row group is about one part. A row group also ends where it fills a part. A larger value makes fewer, larger row groups and needs more memory per upload worker." + sizeHelp},
 		apply: func(c *Config, v string) (err error) {
 			if v == "" {
 				c.ParquetRowGroupSize = 0
@@ -347,7 +347,7 @@ var specs = []optionSpec{
 	},
 	{
 		Option: Option{Name: "upload_retry_limit", Default: "no_limits", FluentBitS3: "-",
-			Description: "Failed attempts of one S3 call after which an object is given up: its buffer moves to failed/ under the store directory (kept, not uploaded, not counted in store_dir_limit_size) and a log line says where. no_limits (the default) retries for ever with capped backoff. Fluent Bit keeps Retry_Limit for itself, so this option has a name of its own."},
+			Description: "Failed attempts in a row after which an object is given up: its buffer moves to failed/ under the store directory (kept, not uploaded, not counted in store_dir_limit_size) and a log line says where. no_limits (the default) retries for ever with capped backoff. Fluent Bit keeps Retry_Limit for itself, so this option has a name of its own."},
 		apply: func(c *Config, v string) error {
 			switch strings.ToLower(v) {
 			case "no_limits", "false", "off", "unlimited":

@@ -8,6 +8,7 @@ import (
 
 	"github.com/s3append/s3append/buffer"
 	"github.com/s3append/s3append/format"
+	"github.com/s3append/s3append/out_s3append/s3api"
 )
 
 // refuse handles an object whose key the store will never accept (a name
@@ -37,7 +38,7 @@ func (in *Instance) refuse(o *object, cause error) {
 	if err != nil {
 		// The disk failed us: try the whole object again later.
 		in.log.Limitedf(LevelError, "refuse:"+o.tag, "object %s (tag %q): the store refuses its key, and moving its records to the dead letters failed: %v; retried", o.key, o.tag, err)
-		in.backOff(o, o.backoff.next(0))
+		in.backOff(o, o.backoff.next(s3api.Retryable))
 		return
 	}
 	in.stats.RecordsRejected[RejectKeyRefused].Add(n)

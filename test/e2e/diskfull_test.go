@@ -44,11 +44,11 @@ func TestDiskFullE2E(t *testing.T) {
 	proxy := throttlingProxy(t)
 	cfg := writeConfig(t, dir, output{match: "*", opts: map[string]string{
 		"bucket": bucket, "endpoint": proxy.URL, "compression": "none", "upload_timeout": "1s",
-		"shutdown_timeout": "60s", "s3_key_format": "/full/$TAG/%Y%m%d%H/$UUID.json",
+		"s3_key_format": "/full/$TAG/%Y%m%d%H/$UUID.json",
 	}})
 	acks := filepath.Join(dir, "acks")
 	log := &lockedLog{}
-	cmd := hostCmd(host.Run{Config: cfg, Feed: "-", Acks: acks, Grace: 90 * time.Second, RetryBase: 20 * time.Millisecond}, nil)
+	cmd := hostCmd(host.Run{Config: cfg, Feed: "-", Acks: acks, Grace: 600 * time.Second, RetryBase: 20 * time.Millisecond}, nil)
 	cmd.Stdout, cmd.Stderr = log, log
 	cmd, ok := onSmallDisk(t, cmd, filepath.Join(dir, "store"), 1<<20)
 	if !ok {

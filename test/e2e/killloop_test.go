@@ -16,7 +16,7 @@ import (
 // last, clean run then finishes what the killed ones left.
 type killLoop struct {
 	loops int
-	opts  map[string]string // the output's options; the final run adds a shutdown_timeout
+	opts  map[string]string // the output's options
 	// Every bigEvery-th run is big: it sends more, larger chunks, so that
 	// uploads run in parts while it is killed.
 	bigEvery   int
@@ -79,11 +79,9 @@ func (k killLoop) run(t *testing.T, dir string) (acked, sent []entry) {
 		sent = append(sent, r.entries...)
 		r.mu.Unlock()
 	}
-	final := map[string]string{"shutdown_timeout": "60s"}
-	for key, v := range k.opts {
-		final[key] = v
-	}
-	finalCfg := writeConfig(t, dir, output{match: "*", workers: 2, opts: final})
+	// The final run uploads everything before it exits (writeConfig's
+	// shutdown_timeout waits for it).
+	finalCfg := writeConfig(t, dir, output{match: "*", workers: 2, opts: k.opts})
 	if code, log, _ := runHost(t, dir, finalCfg, nil); code != 0 {
 		t.Fatalf("final run: exit %d\n%s", code, log)
 	}

@@ -183,7 +183,7 @@ func TestParquetKill9(t *testing.T) {
 	// Uncompressed pages: a part's 5 MB with few records.
 	cfg := writeConfig(t, dir, output{match: "*", opts: map[string]string{
 		"bucket": bucket, "format": "parquet", "compression": "none", "parquet_row_group_size": "1M",
-		"shutdown_timeout": "60s", "s3_key_format": "/k/$TAG/%Y%m%d/$UUID.parquet",
+		"s3_key_format": "/k/$TAG/%Y%m%d/$UUID.parquet",
 	}})
 	var sent []entry
 	next := int64(0)

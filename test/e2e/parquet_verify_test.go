@@ -261,7 +261,7 @@ func runParquet(t *testing.T, opts map[string]string, entries []entry) pqRun {
 	t.Helper()
 	dir := t.TempDir()
 	bucket, store := newBucket(t)
-	all := map[string]string{"bucket": bucket, "format": "parquet", "shutdown_timeout": "60s"}
+	all := map[string]string{"bucket": bucket, "format": "parquet"}
 	for k, v := range opts {
 		all[k] = v
 	}

@@ -160,12 +160,12 @@ func TestS3Away(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg := writeConfig(t, dir, output{match: "*", opts: map[string]string{
-		"bucket": "away", "endpoint": srv.Endpoint, "upload_timeout": "1s", "shutdown_timeout": "30s",
+		"bucket": "away", "endpoint": srv.Endpoint, "upload_timeout": "1s",
 	}})
 	next := int64(0)
 	var mu sync.Mutex
 	stop := make(chan struct{})
-	r := startStream(t, cfg, filepath.Join(dir, "acks"), 60*time.Second, func() entry {
+	r := startStream(t, cfg, filepath.Join(dir, "acks"), 600*time.Second, func() entry {
 		mu.Lock()
 		defer mu.Unlock()
 		e := entry{tag: "app", first: next, n: 100, step: 10 * time.Millisecond}
@@ -221,13 +221,13 @@ func TestFaultyS3(t *testing.T) {
 	defer proxy.Close()
 	cfg := writeConfig(t, dir, output{match: "*", workers: 2, opts: map[string]string{
 		"bucket": bucket, "endpoint": proxy.URL, "compression": "none", "upload_timeout": "2s",
-		"shutdown_timeout": "60s", "s3_key_format": "/f/$TAG/%Y%m%d%H%M/$UUID.json",
+		"s3_key_format": "/f/$TAG/%Y%m%d%H%M/$UUID.json",
 	}})
 	entries := makeEntries(80, 500, 100*time.Millisecond, "x", "y")
 	var log bytes.Buffer
 	feedPath, acksPath := filepath.Join(dir, "feed"), filepath.Join(dir, "acks")
 	writeFeed(t, feedPath, entries)
-	cmd := hostCmd(host.Run{Config: cfg, Feed: feedPath, Acks: acksPath, Grace: 90 * time.Second}, &log)
+	cmd := hostCmd(host.Run{Config: cfg, Feed: feedPath, Acks: acksPath, Grace: 600 * time.Second}, &log)
 	if err := cmd.Run(); err != nil {
 		t.Fatalf("host: %v\n%s", err, log.String())
 	}
@@ -275,7 +275,7 @@ func TestTornBufferFiles(t *testing.T) {
 		}
 	}
 	cfg = writeConfig(t, dir, output{match: "*", opts: map[string]string{
-		"bucket": bucket, "shutdown_timeout": "30s", "s3_key_format": "/t/$TAG/%Y%m%d%H/$UUID.json.gz",
+		"bucket": bucket, "s3_key_format": "/t/$TAG/%Y%m%d%H/$UUID.json.gz",
 	}})
 	code, log, _ := runHost(t, dir, cfg, nil)
 	if code != 0 {

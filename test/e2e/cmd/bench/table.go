@@ -78,6 +78,9 @@ func (t *table) print(w io.Writer) {
 		if v, ok := r.metrics["peak-live-heap-MiB"]; ok {
 			memory = fmt.Sprintf("%.0f MiB live heap", v)
 		}
+		if v, ok := r.metrics["B/row-group"]; ok {
+			memory = fmt.Sprintf("%.1f KiB footer per row group", v/1024)
+		}
 		// Output per input byte: B/rec over the msgpack bytes per record.
 		outIn := 0.0
 		if r.metrics["MB/s"] > 0 {
