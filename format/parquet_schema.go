@@ -69,11 +69,13 @@ func (f *Field) Child(name string) *Field {
 // String renders the field as the declared-schema JSON syntax.
 func (f *Field) String() string {
 	var b strings.Builder
-	f.write(&b)
+	f.write(&b, false)
 	return b.String()
 }
 
-func (f *Field) write(b *strings.Builder) {
+// write renders f as the declared-schema JSON syntax; with dictMarks, a
+// '*' follows each dictionary-encoded leaf (for Key).
+func (f *Field) write(b *strings.Builder, dictMarks bool) {
 	switch f.Kind {
 	case KindGroup:
 		b.WriteByte('{')
@@ -83,15 +85,18 @@ func (f *Field) write(b *strings.Builder) {
 			}
 			b.Write(appendJSONString(nil, []byte(c.Name), nil))
 			b.WriteByte(':')
-			c.write(b)
+			c.write(b, dictMarks)
 		}
 		b.WriteByte('}')
 	case KindList:
 		b.WriteByte('[')
-		f.Elem.write(b)
+		f.Elem.write(b, dictMarks)
 		b.WriteByte(']')
 	default:
 		b.Write(appendJSONString(nil, []byte(f.Kind.String()), nil))
+		if dictMarks && f.dict {
+			b.WriteByte('*')
+		}
 	}
 }
 

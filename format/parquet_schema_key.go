@@ -24,33 +24,6 @@ func schemaKey(root *Field, o ParquetOptions) string {
 	b.WriteByte('/')
 	b.WriteString(strconv.Itoa(int(o.TimeUnit)))
 	b.WriteByte('/')
-	writeKeyField(&b, root)
+	root.write(&b, true)
 	return b.String()
-}
-
-// writeKeyField renders f as its declared-schema text, with a '*' after
-// each dictionary-encoded leaf.
-func writeKeyField(b *strings.Builder, f *Field) {
-	switch f.Kind {
-	case KindGroup:
-		b.WriteByte('{')
-		for i, c := range f.Children {
-			if i > 0 {
-				b.WriteByte(',')
-			}
-			b.Write(appendJSONString(nil, []byte(c.Name), nil))
-			b.WriteByte(':')
-			writeKeyField(b, c)
-		}
-		b.WriteByte('}')
-	case KindList:
-		b.WriteByte('[')
-		writeKeyField(b, f.Elem)
-		b.WriteByte(']')
-	default:
-		b.WriteString(f.Kind.String())
-		if f.dict {
-			b.WriteByte('*')
-		}
-	}
 }

@@ -1,19 +1,16 @@
 package main
 
 import (
-	"context"
 	"encoding/base64"
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
 	"math/rand/v2"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/s3append/s3append/format"
 	"github.com/s3append/s3append/test/datagen"
-	"github.com/s3append/s3append/test/e2e/faultproxy"
 	"github.com/s3append/s3append/test/e2e/feed"
 )
 
@@ -48,16 +45,8 @@ func partitions(env *benchEnv, records, wideObjects int) ([]partitionRow, error)
 		{"parquet+zstd", "format parquet", ".parquet"},
 	} {
 		fmt.Fprintf(os.Stderr, "bench: %d records of %d services as %s\n", records, partitionServices, f.name)
-		row, err := partitionRun(env, "bench-svc-"+f.ext[1:], f.options, "/svc/$TAG/$UUID"+f.ext, func(w *feed.Writer) (int64, error) {
-			var n int64
-			for i, c := range chunks {
-				if err := w.Write(fmt.Sprintf("svc%02d", i%partitionServices), c); err != nil {
-					return n, err
-				}
-				n += int64(len(c))
-			}
-			return n, nil
-		})
+		row, err := partitionRun(env, "bench-svc-"+f.ext[1:], f.options, "/svc/$TAG/$UUID"+f.ext,
+			feedInTurns(chunks, func(i int) string { return fmt.Sprintf("svc%02d", i%partitionServices) }))
 		if err != nil {
 			return nil, fmt.Errorf("%d services, %s: %w", partitionServices, f.name, err)
 		}
@@ -103,38 +92,11 @@ func partitions(env *benchEnv, records, wideObjects int) ([]partitionRow, error)
 // turn.
 const wideChunk = 256 << 10
 
-// partitionRun runs the host with one output into bucket, feeding what
-// feedChunks writes, and counts the objects and parts that landed.
+// partitionRun runs the host with one output into bucket, its objects
+// kept open until exit, and counts what landed.
 func partitionRun(env *benchEnv, bucket, options, keyFormat string, feedChunks func(w *feed.Writer) (int64, error)) (partitionRow, error) {
-	store, err := env.srv.Store(bucket)
-	if err != nil {
-		return partitionRow{}, err
-	}
-	if err := store.CreateBucket(context.Background()); err != nil {
-		return partitionRow{}, err
-	}
-	// The proxy only counts requests: it injects nothing.
-	proxy, err := faultproxy.Start(env.srv.Endpoint, faultproxy.Config{})
-	if err != nil {
-		return partitionRow{}, err
-	}
-	defer proxy.Close()
-	dir := filepath.Join(env.work, bucket)
-	config := outputConfig(env, bucket, proxy.URL, filepath.Join(dir, "buffer"), keyFormat,
-		"    shutdown_timeout  1h\n    max_open_objects  10000\n    "+options+"\n")
-	run, err := runHost(env, dir, config, feedChunks)
-	if err != nil {
-		return partitionRow{}, err
-	}
-	row := partitionRow{run: run}
-	objs, err := store.ListObjects(context.Background(), "")
-	if err != nil {
-		return partitionRow{}, err
-	}
-	row.objects = int64(len(objs))
-	ops := proxy.Stats().ByOperation
-	row.parts = ops["UploadPart"].Forwarded + ops["PutObject"].Forwarded
-	return row, nil
+	l, err := countedRun(env, bucket, keyFormat, "    shutdown_timeout  1h\n    max_open_objects  10000\n    "+options+"\n", feedChunks)
+	return partitionRow{run: l.run, objects: l.objects, parts: l.parts}, err
 }
 
 // noiseRecords makes records of high-entropy text (IDs, tokens, base64

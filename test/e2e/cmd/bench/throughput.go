@@ -57,50 +57,74 @@ func kubernetesChunks(records int) ([][]byte, int64) {
 // landed in the bucket.
 func throughput(env *benchEnv, f outputFormat, records int) (e2eRow, error) {
 	chunks, text := kubernetesChunks(records)
-	bucket := f.bucket
+	landed, err := countedRun(env, f.bucket, "/$TAG/%Y/%m/%d/%H/$UUID"+f.ext,
+		"    sync              always\n    shutdown_timeout  1h\n    "+f.options+"\n",
+		feedInTurns(chunks, func(i int) string { return fmt.Sprintf("kube.app-%d", i%throughputTags) }))
+	if err != nil {
+		return e2eRow{}, err
+	}
+	row := e2eRow{name: f.name, records: int64(records), inBytes: landed.run.inBytes, rawText: text, run: landed.run,
+		objects: landed.objects, parts: landed.parts, outBytes: landed.outBytes}
+	if row.objects == 0 {
+		return row, fmt.Errorf("no object landed in %s", f.bucket)
+	}
+	return row, nil
+}
+
+// landedRun is what one counted run of the host cost and left in its
+// bucket.
+type landedRun struct {
+	run                      hostRun
+	objects, parts, outBytes int64
+}
+
+// countedRun runs the host with one output into a bucket of its own,
+// behind a proxy that only counts the requests, feeding what feedChunks
+// writes, and counts the objects, the parts (UploadPart and PutObject
+// requests) and the bytes that landed.
+func countedRun(env *benchEnv, bucket, keyFormat, extra string, feedChunks func(w *feed.Writer) (int64, error)) (landedRun, error) {
 	store, err := env.srv.Store(bucket)
 	if err != nil {
-		return e2eRow{}, err
+		return landedRun{}, err
 	}
 	if err := store.CreateBucket(context.Background()); err != nil {
-		return e2eRow{}, err
+		return landedRun{}, err
 	}
-	// The proxy only counts requests: it injects nothing.
 	proxy, err := faultproxy.Start(env.srv.Endpoint, faultproxy.Config{})
 	if err != nil {
-		return e2eRow{}, err
+		return landedRun{}, err
 	}
 	defer proxy.Close()
 	dir := filepath.Join(env.work, bucket)
-	config := outputConfig(env, bucket, proxy.URL, filepath.Join(dir, "buffer"),
-		"/$TAG/%Y/%m/%d/%H/$UUID"+f.ext,
-		"    sync              always\n    shutdown_timeout  1h\n    "+f.options+"\n")
-	run, err := runHost(env, dir, config, func(w *feed.Writer) (int64, error) {
+	config := outputConfig(env, bucket, proxy.URL, filepath.Join(dir, "buffer"), keyFormat, extra)
+	run, err := runHost(env, dir, config, feedChunks)
+	if err != nil {
+		return landedRun{}, err
+	}
+	l := landedRun{run: run}
+	objs, err := store.ListObjects(context.Background(), "")
+	if err != nil {
+		return landedRun{}, err
+	}
+	for _, o := range objs {
+		l.objects++
+		l.outBytes += o.Size
+	}
+	ops := proxy.Stats().ByOperation
+	l.parts = ops["UploadPart"].Forwarded + ops["PutObject"].Forwarded
+	return l, nil
+}
+
+// feedInTurns feeds chunks in order, chunk i under tag(i).
+func feedInTurns(chunks [][]byte, tag func(i int) string) func(w *feed.Writer) (int64, error) {
+	return func(w *feed.Writer) (int64, error) {
 		var n int64
 		for i, c := range chunks {
-			if err := w.Write(fmt.Sprintf("kube.app-%d", i%throughputTags), c); err != nil {
+			if err := w.Write(tag(i), c); err != nil {
 				return n, err
 			}
 			n += int64(len(c))
 		}
 		return n, nil
-	})
-	if err != nil {
-		return e2eRow{}, err
 	}
-	row := e2eRow{name: f.name, records: int64(records), inBytes: run.inBytes, rawText: text, run: run}
-	objs, err := store.ListObjects(context.Background(), "")
-	if err != nil {
-		return e2eRow{}, err
-	}
-	for _, o := range objs {
-		row.objects++
-		row.outBytes += o.Size
-	}
-	ops := proxy.Stats().ByOperation
-	row.parts = ops["UploadPart"].Forwarded + ops["PutObject"].Forwarded
-	if row.objects == 0 {
-		return row, fmt.Errorf("no object landed in %s", bucket)
-	}
-	return row, nil
 }
