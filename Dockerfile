@@ -48,7 +48,7 @@ COPY deploy/docker/fluent-bit.conf /fluent-bit/etc/fluent-bit.conf
 # compression's extension; METRICS_LISTEN empty: no metrics endpoint).
 ENV S3_REGION=us-east-1 \
     S3_ENDPOINT="" \
-    S3_USE_PATH_STYLE=false \
+    S3_USE_PATH_STYLE=auto \
     S3_CHECKSUM=when_supported \
     S3_KEY_FORMAT="" \
     S3_COMPRESSION=gzip \

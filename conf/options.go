@@ -60,10 +60,16 @@ var specs = []optionSpec{
 		show:  func(c *Config) string { return c.Endpoint },
 	},
 	{
-		Option: Option{Name: "use_path_style", Default: "false", FluentBitS3: "-",
-			Description: "Address the bucket as endpoint/bucket/key instead of bucket.endpoint/key; most S3-compatible stores need this."},
-		apply: func(c *Config, v string) (err error) { c.UsePathStyle, err = parseBool(v); return err },
-		show:  func(c *Config) string { return strconv.FormatBool(c.UsePathStyle) },
+		Option: Option{Name: "use_path_style", FluentBitS3: "-",
+			Description: "Address the bucket as endpoint/bucket/key instead of bucket.endpoint/key. Unset (or auto), it is on whenever endpoint is set (as Fluent Bit's s3 output always addresses an endpoint, and as most S3-compatible stores need) and off for AWS itself, which wants bucket.endpoint; set it false for a store that wants virtual-host addressing."},
+		apply: func(c *Config, v string) (err error) {
+			if v == "" || strings.EqualFold(v, "auto") {
+				return nil // decided by endpoint, after every option is read
+			}
+			c.UsePathStyle, err = parseBool(v)
+			return err
+		},
+		show: func(c *Config) string { return strconv.FormatBool(c.UsePathStyle) },
 	},
 	{
 		Option: Option{Name: "tls_ca_file", FluentBitS3: "-",
@@ -180,7 +186,7 @@ var specs = []optionSpec{
 	},
 	{
 		Option: Option{Name: "compression_level", Default: "default", FluentBitS3: "-",
-			Description: "Level of the compression, for JSON lines and Parquet pages alike: gzip 1 (fastest) to 9 (smallest), zstd 1 to 22 (1 fastest; 2–5 the default speed; 6–9 better; 10 and above best). default is the codec's own: gzip 5 (in the deflate library used here, faster than zlib's 6), zstd 3 for JSON lines and zstd's fastest speed for Parquet pages (pages hold one column each, already grouped as a stronger match finder would; at 1 MiB pages the files come out no larger, for half the CPU). BENCHMARKS.md shows what each level costs and saves."},
+			Description: "Level of the compression, for JSON lines and Parquet pages alike: gzip 1 (fastest) to 9 (smallest), zstd 1 to 22 (1 fastest; 2–5 the default speed; 6–9 better; 10 and above best). default is the codec's own: gzip 5 (in the deflate library used here, faster than zlib's 6), zstd 3 for JSON lines and zstd's fastest speed for Parquet pages (pages hold one column each, already grouped as a stronger match finder would; at 512 KiB pages the files come out about as large, for half the CPU). BENCHMARKS.md shows what each level costs and saves."},
 		apply: func(c *Config, v string) error {
 			if strings.EqualFold(v, "default") {
 				c.CompressionLevel = 0

@@ -34,6 +34,11 @@ func Parse(src Source) (*Config, error) {
 	if c.Format == FormatParquet && c.Raw["compression"] == "" {
 		c.Compression = CompressionZstd // Parquet pages compress best with zstd
 	}
+	if ps := c.Raw["use_path_style"]; c.Endpoint != "" && (ps == "" || strings.EqualFold(ps, "auto")) {
+		// Fluent Bit's s3 output addresses every endpoint as
+		// endpoint/bucket/key: a configuration moved over keeps working.
+		c.UsePathStyle = true
+	}
 	// A value that could not be read leaves its field zero; checks on that
 	// field would only repeat the problem in a more confusing way.
 	for _, p := range c.problems() {

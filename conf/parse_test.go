@@ -303,3 +303,30 @@ func TestMapSource(t *testing.T) {
 		}
 	}
 }
+
+// An endpoint without use_path_style is addressed endpoint/bucket/key, as
+// Fluent Bit's s3 output addresses it; AWS itself, bucket.endpoint; and
+// use_path_style, when set, wins either way.
+func TestPathStyleFollowsEndpoint(t *testing.T) {
+	for _, tc := range []struct {
+		endpoint, pathStyle string
+		want                bool
+	}{
+		{"", "", false},
+		{"http://minio:9000", "", true},
+		{"minio.internal:9000", "", true},
+		{"http://minio:9000", "false", false},
+		{"", "true", true},
+		{"http://minio:9000", "auto", true},
+		{"", "Auto", false},
+	} {
+		src := MapSource{"bucket": "b", "endpoint": tc.endpoint, "use_path_style": tc.pathStyle}
+		c, err := Parse(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.UsePathStyle != tc.want {
+			t.Errorf("endpoint %q, use_path_style %q: path style %v, want %v", tc.endpoint, tc.pathStyle, c.UsePathStyle, tc.want)
+		}
+	}
+}

@@ -18,8 +18,8 @@ import (
 // zstd's default for pages is its fastest speed, where JSON lines take
 // zstd 3: pages are compressed one column at a time, so the data is
 // already grouped as well as a stronger match finder would group it, and
-// at 1 MiB pages the fastest speed writes files no larger than zstd 3
-// did at 256 KiB pages, for half the CPU.
+// at 512 KiB pages the fastest speed writes files about as large as
+// zstd 3 did at 256 KiB pages, for half the CPU.
 //
 // Codecs are shared: each keeps a pool of encoders, which every writer at
 // that level then reuses.

@@ -36,8 +36,11 @@ type RowGroupWriter struct {
 const rowBatch = 64
 
 // pageSize is the size, before encoding, at which a column's values are
-// cut into a page.
-const pageSize = 1 << 20
+// cut into a page. Each column of a row group being written holds up to a
+// page of values, so this is also most of an upload worker's encoding
+// memory: 1 MiB pages made files up to 3% smaller on the benchmark data and
+// took some 10 MB more per worker.
+const pageSize = 512 << 10
 
 // dictionaryLimit is where a column's dictionary stops paying: past it the
 // column falls back to plain encoding for the rest of the row group.
@@ -76,9 +79,9 @@ func (s *ParquetSchema) writerOptions() []parquet.WriterOption {
 		s.pq,
 		parquet.Compression(codec),
 		parquet.DictionaryMaxBytes(dictionaryLimit),
-		// 1 MiB pages, as most Parquet writers make them: a fast codec
-		// finds more to share in a larger page (see ParquetCodec), and
-		// each page costs a header, an index entry and a codec call.
+		// Pages larger than parquet-go's default: a fast codec finds more
+		// to share in a larger page (see ParquetCodec), and each page
+		// costs a header, an index entry and a codec call.
 		parquet.PageBufferSize(pageSize),
 		parquet.CreatedBy("s3append", "", ""),
 		// Readers prune pages by the page index, which has each page's

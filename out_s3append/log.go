@@ -14,7 +14,7 @@ import (
 // Logger writes lines in Fluent Bit's own format, so the plugin's messages
 // read like the rest of the agent's log:
 //
-//	[2026/11/22 10:00:00] [ warn] [output:s3append:s3append.0] message
+//	[2026/11/22 10:00:00.121514599] [ warn] [output:s3append:s3append.0] message
 //
 // Lines above the instance's log_level are not written.
 type Logger struct {
@@ -56,6 +56,11 @@ type repeat struct {
 	suppressed int
 }
 
+// LogTimeFormat is the time stamp of Fluent Bit 4's log lines, to the
+// nanosecond, so the plugin's lines sort among Fluent Bit's own and its
+// log parsers read them.
+const LogTimeFormat = "2006/01/02 15:04:05.000000000"
+
 // repeatWindow is how long a rate-limited message stays quiet after it was
 // written.
 const repeatWindow = 10 * time.Second
@@ -91,7 +96,7 @@ func (l *Logger) write(level Level, msg string) {
 	if !l.Enabled(level) {
 		return
 	}
-	line := fmt.Sprintf("[%s] [%5s] %s %s\n", l.now().Format("2006/01/02 15:04:05"), level, l.prefix, msg)
+	line := fmt.Sprintf("[%s] [%5s] %s %s\n", l.now().Format(LogTimeFormat), level, l.prefix, msg)
 	l.mu.Lock()
 	if l.redactor != nil {
 		line = l.redactor.Replace(line)

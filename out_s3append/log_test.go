@@ -8,19 +8,19 @@ import (
 )
 
 // fluentBitLine is the shape of Fluent Bit's own log lines.
-var fluentBitLine = regexp.MustCompile(`^\[\d{4}/\d{2}/\d{2} \d{2}:\d{2}:\d{2}\] \[(error| warn| info|debug|trace)\] \[output:s3append:s3append\.3\] (.*)$`)
+var fluentBitLine = regexp.MustCompile(`^\[\d{4}/\d{2}/\d{2} \d{2}:\d{2}:\d{2}\.\d{9}\] \[(error| warn| info|debug|trace)\] \[output:s3append:s3append\.3\] (.*)$`)
 
 func TestLoggerWritesFluentBitFormat(t *testing.T) {
 	var b syncBuffer
 	l := NewLogger(&b, "s3append.3")
-	l.now = func() time.Time { return time.Date(2026, 11, 22, 10, 0, 0, 0, time.Local) }
+	l.now = func() time.Time { return time.Date(2026, 11, 22, 10, 0, 0, 121514599, time.Local) }
 	l.Infof("bucket=%s", "logs")
 	l.Warnf("slow")
 	l.Errorf("broken")
 	want := []string{
-		"[2026/11/22 10:00:00] [ info] [output:s3append:s3append.3] bucket=logs",
-		"[2026/11/22 10:00:00] [ warn] [output:s3append:s3append.3] slow",
-		"[2026/11/22 10:00:00] [error] [output:s3append:s3append.3] broken",
+		"[2026/11/22 10:00:00.121514599] [ info] [output:s3append:s3append.3] bucket=logs",
+		"[2026/11/22 10:00:00.121514599] [ warn] [output:s3append:s3append.3] slow",
+		"[2026/11/22 10:00:00.121514599] [error] [output:s3append:s3append.3] broken",
 	}
 	got := strings.Split(strings.TrimSuffix(b.String(), "\n"), "\n")
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {

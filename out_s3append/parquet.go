@@ -40,6 +40,26 @@ type parquetScratch struct {
 	part    []byte // the part being built
 }
 
+// partBuffer returns the worker's part buffer, empty, with room for about
+// size bytes: a part is a little over upload_chunk_size (it ends with the
+// row group that filled it), and sizing it once spares the copies and the
+// doubled capacity of growing it by appends.
+func (ps *parquetScratch) partBuffer(size int64) []byte {
+	if int64(cap(ps.part)) < size {
+		ps.part = make([]byte, 0, size)
+	}
+	return ps.part[:0]
+}
+
+// keepPart keeps part's memory for the next pass, unless an estimate gone
+// wrong grew it far past the usual size.
+func (ps *parquetScratch) keepPart(part []byte) {
+	if cap(part) > 2*cap(ps.part) {
+		return
+	}
+	ps.part = part[:0]
+}
+
 // writerCache keeps a worker's row group writers by schema: objects of
 // one source usually share their schema, so one writer serves them all.
 // It keeps at most writersPerWorker, dropping the least recently used.
@@ -132,10 +152,10 @@ func (in *Instance) parquetPass(o *object, ps *parquetScratch, committed int64, 
 	enc := w.Encoder()
 	misfits := enc.Misfits
 	mark := file.RowGroups()
-	part := ps.part[:0]
+	part := ps.partBuffer(in.cfg.UploadChunkSize + in.rowGroupSize()/2)
 	undo := true
 	defer func() {
-		ps.part = part[:0]
+		ps.keepPart(part)
 		if undo {
 			w.Discard()
 			file.Truncate(mark)

@@ -32,7 +32,7 @@ var (
 func guard(where string, ret *int) {
 	if r := recover(); r != nil {
 		fmt.Fprintf(os.Stderr, "[%s] [error] [output:%s] panic in %s, returning FLB_ERROR: %v\n%s",
-			time.Now().Format("2006/01/02 15:04:05"), pluginName, where, r, debug.Stack())
+			time.Now().Format(out_s3append.LogTimeFormat), pluginName, where, r, debug.Stack())
 		*ret = output.FLB_ERROR
 	}
 }

@@ -153,7 +153,7 @@ func TestLogLevelPerOutputE2E(t *testing.T) {
 		output{match: "a", opts: map[string]string{"bucket": chatty, "log_level": "debug"}},
 	)
 	_, log := runOK(t, dir, cfg, makeEntries(4, 50, time.Second, "a"), 2)
-	lines := regexp.MustCompile(`(?m)^\[\d{4}/\d{2}/\d{2} \d{2}:\d{2}:\d{2}\] \[(error| warn| info|debug|trace)\] \[output:s3append:(s3append\.\d)\] `)
+	lines := regexp.MustCompile(`(?m)^\[\d{4}/\d{2}/\d{2} \d{2}:\d{2}:\d{2}\.\d{9}\] \[(error| warn| info|debug|trace)\] \[output:s3append:(s3append\.\d)\] `)
 	count := map[string]int{}
 	for _, m := range lines.FindAllStringSubmatch(log, -1) {
 		count[m[2]+" "+m[1]]++
