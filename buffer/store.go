@@ -44,7 +44,7 @@ type Recovery struct {
 func Open(dir string, limit int64) (*Store, *Recovery, error) {
 	for _, d := range []string{dir, filepath.Join(dir, "objects"), filepath.Join(dir, "quarantine")} {
 		if err := os.MkdirAll(d, 0o700); err != nil {
-			return nil, nil, err
+			return nil, nil, fmt.Errorf("store_dir: cannot create the buffer directory: %w", err)
 		}
 	}
 	lock, err := lockDir(dir)

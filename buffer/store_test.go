@@ -313,3 +313,17 @@ func TestManifestRebuiltFromSegmentHeader(t *testing.T) {
 		})
 	}
 }
+
+// A buffer directory that cannot be created is reported under the option
+// that names it.
+func TestOpenNamesStoreDirWhenItCannotBeCreated(t *testing.T) {
+	parent := t.TempDir()
+	file := filepath.Join(parent, "not-a-dir")
+	if err := os.WriteFile(file, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err := Open(filepath.Join(file, "bucket"), 0)
+	if err == nil || !strings.HasPrefix(err.Error(), "store_dir: ") {
+		t.Fatalf("Open under a file: %v, want an error naming store_dir", err)
+	}
+}

@@ -37,7 +37,7 @@ func (c *Config) parquetProblems(bad func(option, reason string, also ...string)
 			}
 		}
 		if c.Compression == CompressionSnappy {
-			bad("compression", "snappy compresses Parquet pages; JSON lines take gzip, zstd or none", "format")
+			bad("compression", "is for Parquet pages (format parquet); JSON lines take gzip, zstd or none", "format")
 		}
 	}
 	if !parquet {
@@ -45,7 +45,10 @@ func (c *Config) parquetProblems(bad func(option, reason string, also ...string)
 	}
 	if c.ParquetSchema.Text != "" {
 		if _, err := format.ParseParquetSchema(c.ParquetSchema.Text); err != nil {
-			bad("parquet_schema", err.Error())
+			// Every bad field of the schema, each on a line of its own.
+			for _, line := range strings.Split(err.Error(), "\n") {
+				bad("parquet_schema", line)
+			}
 		}
 	}
 	switch c.ParquetUnknownFields {

@@ -191,7 +191,7 @@ func TestParseInvalidValues(t *testing.T) {
 		{"s3_key_format", "/logs/$TAG/", `s3_key_format: "/logs/$TAG/" ends with "/", which would make every object look like a folder`},
 		{"compression", "lz4", `compression: "lz4" is not one of gzip, zstd, none, snappy`},
 		{"compression", "parquet", `compression: "parquet" is not one of gzip, zstd, none, snappy`},
-		{"compression", "snappy", `compression: "snappy" snappy compresses Parquet pages; JSON lines take gzip, zstd or none`},
+		{"compression", "snappy", `compression: "snappy" is for Parquet pages (format parquet); JSON lines take gzip, zstd or none`},
 		{"format", "csv", `format: "csv" is not one of json_lines (alias json), parquet`},
 		{"parquet_nested", "json", `parquet_nested: "json" applies only with format parquet`},
 		{"parquet_schema", "/nonexistent/schema.json", `parquet_schema: "/nonexistent/schema.json" is neither an inline JSON schema nor a readable file: open /nonexistent/schema.json: no such file or directory`},
@@ -327,6 +327,25 @@ func TestPathStyleFollowsEndpoint(t *testing.T) {
 		}
 		if c.UsePathStyle != tc.want {
 			t.Errorf("endpoint %q, use_path_style %q: path style %v, want %v", tc.endpoint, tc.pathStyle, c.UsePathStyle, tc.want)
+		}
+	}
+}
+
+// Every bad field of a declared Parquet schema is named, each as a problem
+// of parquet_schema of its own.
+func TestParquetSchemaReportsEveryBadField(t *testing.T) {
+	_, err := Parse(MapSource{"bucket": "b", "format": "parquet", "parquet_schema": `{"level":"strng","status":"int65","ok":"boolean"}`})
+	if err == nil {
+		t.Fatal("a schema with two unknown types was accepted")
+	}
+	lines := strings.Split(err.Error(), "\n")
+	want := []string{`parquet_schema: field "level": unknown type "strng"`, `parquet_schema: field "status": unknown type "int65"`}
+	if len(lines) != len(want) {
+		t.Fatalf("problems:\n%s\nwant one line for each bad field", err)
+	}
+	for i, w := range want {
+		if !strings.HasPrefix(lines[i], w) {
+			t.Errorf("line %d: %q, want it to start %q", i, lines[i], w)
 		}
 	}
 }

@@ -62,7 +62,9 @@ func (c *Config) Validate() error {
 func (c *Config) shown(name string) string {
 	s := specByName(name)
 	current := s.show(c)
-	if raw, ok := c.Raw[name]; ok {
+	// A JSON document (an inline parquet_schema) is not repeated in front
+	// of each problem found in it.
+	if raw, ok := c.Raw[name]; ok && !strings.HasPrefix(raw, "{") {
 		var scratch Config
 		if s.apply(&scratch, raw) == nil && s.show(&scratch) == current {
 			return raw

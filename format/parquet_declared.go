@@ -2,8 +2,11 @@ package format
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strings"
 )
 
@@ -55,21 +58,28 @@ func declaredField(path string, v any, depth int) (*Field, error) {
 		}
 		return &Field{Kind: k}, nil
 	case map[string]any:
+		// Every bad field is reported, in name order, not just the first.
 		g := &Field{Kind: KindGroup}
-		for name, cv := range t {
+		var errs []error
+		for _, name := range slices.Sorted(maps.Keys(t)) {
 			p := name
 			if path != "" {
 				p = path + "." + name
 			}
 			if name == "" {
-				return nil, fmt.Errorf("field %q: a field name is empty", path)
+				errs = append(errs, fmt.Errorf("field %q: a field name is empty", path))
+				continue
 			}
-			c, err := declaredField(p, cv, depth+1)
+			c, err := declaredField(p, t[name], depth+1)
 			if err != nil {
-				return nil, err
+				errs = append(errs, err)
+				continue
 			}
 			c.Name = name
 			g.Children = append(g.Children, c)
+		}
+		if len(errs) > 0 {
+			return nil, errors.Join(errs...)
 		}
 		if len(g.Children) == 0 && path != "" {
 			return nil, fmt.Errorf("field %q: an empty object declares no fields (use \"json\" for a map of any shape)", path)

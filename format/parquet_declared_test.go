@@ -67,6 +67,7 @@ func TestParquetDeclaredErrors(t *testing.T) {
 		want       []string // substrings of the error
 	}{
 		{"unknown type", `{"a":"string","b":"strin"}`, []string{`field "b"`, `unknown type "strin"`}},
+		{"every unknown type", `{"z":"strng","a":"int65","m":{"x":"char"}}`, []string{"field \"a\": unknown type \"int65\"", "\nfield \"m.x\": unknown type \"char\"", "\nfield \"z\": unknown type \"strng\""}},
 		{"unknown nested type", `{"k":{"x":{"y":"timestamp"}}}`, []string{`field "k.x.y"`, `"timestamp"`}},
 		{"unknown list element", `{"tags":["uuid"]}`, []string{`field "tags[]"`, `"uuid"`}},
 		{"unknown in list of lists", `{"m":[["int128"]]}`, []string{`field "m[][]"`}},

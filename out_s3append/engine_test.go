@@ -61,7 +61,7 @@ func keysOf(m map[string][]int64) []string {
 
 func TestSmallObjectIsOnePut(t *testing.T) {
 	s3 := s3api.NewMemory()
-	in, _ := startInstance(t, testConfig(t, t.TempDir(), nil), s3)
+	in, logs := startInstance(t, testConfig(t, t.TempDir(), nil), s3)
 	for i := 0; i < 10; i++ {
 		if r := in.Flush("app", chunk(i*100, 100, t0, time.Millisecond, 50)); r != OK {
 			t.Fatalf("flush %d: %v", i, r)
@@ -74,6 +74,9 @@ func TestSmallObjectIsOnePut(t *testing.T) {
 	}
 	if n := in.Stats().PartsUploaded.Load(); n != 0 {
 		t.Fatalf("a small object went up in %d parts", n)
+	}
+	if !strings.Contains(logs.String(), "bytes in one PutObject") {
+		t.Errorf("the completion line does not say the object went up in one PutObject:\n%s", logs.String())
 	}
 	for key := range got {
 		if !strings.HasPrefix(key, "fluent-bit-logs/app/2026/11/22/") || !strings.HasSuffix(key, ".json.gz") {

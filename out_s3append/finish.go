@@ -49,7 +49,7 @@ func (in *Instance) finish(o *object) error {
 		in.stats.ObjectsUploaded.Add(1)
 		in.stats.RecordsUploaded.Add(o.sentRecords)
 		in.stats.BytesUploaded.Add(o.uploaded.Load())
-		in.log.Infof("object %s complete in S3: %d bytes in %d parts (tag %q)", o.key, o.uploaded.Load(), max(len(o.parts), 1), o.tag)
+		in.log.Infof("object %s complete in S3: %d bytes in %s (tag %q)", o.key, o.uploaded.Load(), partsText(len(o.parts)), o.tag)
 	}
 	in.retire(o)
 	return nil
@@ -101,4 +101,15 @@ func (in *Instance) abortOrphans(o *object) {
 		in.stats.UploadsAborted.Add(1)
 		in.log.Infof("object %s: aborted orphaned multipart upload %s", o.key, u.UploadID)
 	}
+}
+
+// partsText says how an object went up: in one PutObject, or in parts.
+func partsText(parts int) string {
+	switch parts {
+	case 0:
+		return "one PutObject"
+	case 1:
+		return "1 part"
+	}
+	return fmt.Sprintf("%d parts", parts)
 }

@@ -75,8 +75,8 @@ func FLBPluginInit(plugin unsafe.Pointer) (ret int) {
 	instances = append(instances, inst)
 	mu.Unlock()
 	output.FLBPluginSetContext(plugin, inst)
-	log.Infof("bucket=%s store_dir=%s upload_chunk_size=%d total_file_size=%d upload_timeout=%s compression=%s",
-		cfg.Bucket, cfg.StoreDir, cfg.UploadChunkSize, cfg.TotalFileSize, cfg.UploadTimeout, cfg.Compression)
+	log.Infof("bucket=%s store_dir=%s format=%s compression=%s upload_chunk_size=%d total_file_size=%d upload_timeout=%s",
+		cfg.Bucket, cfg.StoreDir, cfg.Format, cfg.Compression, cfg.UploadChunkSize, cfg.TotalFileSize, cfg.UploadTimeout)
 	return output.FLB_OK
 }
 

@@ -69,6 +69,9 @@ func TestParquetInferred(t *testing.T) {
 		}
 	}
 	run := runParquet(t, map[string]string{"upload_chunk_size": "5M", "parquet_row_group_size": "1M"}, entries)
+	if !strings.Contains(run.log, "format=parquet compression=zstd") {
+		t.Errorf("the start-up line does not say format=parquet compression=zstd:\n%s", run.log)
+	}
 	keyRe := regexp.MustCompile(`^fluent-bit-logs/(big|web|db)/2026/11/22/09/[0-9a-f-]{36}\.parquet$`)
 	tagOfKey := map[string]string{}
 	for _, o := range run.objs {

@@ -253,6 +253,7 @@ func mergeExtra(cols, extra map[string]any, path string) error {
 type pqRun struct {
 	bucket, down string
 	objs         []pqObject
+	log          string // the host's
 }
 
 // runParquet runs the host over entries with a Parquet output of opts,
@@ -267,10 +268,10 @@ func runParquet(t *testing.T, opts map[string]string, entries []entry) pqRun {
 	}
 	cfg := writeConfig(t, dir, output{match: "*", opts: all})
 	start := time.Now()
-	runOK(t, dir, cfg, entries, 1)
+	_, log := runOK(t, dir, cfg, entries, 1)
 	t.Logf("host ran %d entries in %v", len(entries), time.Since(start).Round(time.Millisecond))
 	down := filepath.Join(dir, "down")
 	objs := downloadParquet(t, store, down)
 	noOpenUploads(t, store)
-	return pqRun{bucket: bucket, down: down, objs: objs}
+	return pqRun{bucket: bucket, down: down, objs: objs, log: log}
 }
