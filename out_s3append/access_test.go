@@ -103,7 +103,7 @@ func TestCredentialsNeverLogged(t *testing.T) {
 	logs := &syncBuffer{}
 	log := NewLogger(logs, "s3append.0")
 	log.SetLevel(LevelDebug) // debug lines must not leak a secret either
-	in, err := Start("s3append.0", cfg, log)
+	in, err := Start("s3append.0", cfg, log, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -144,7 +144,7 @@ func TestInsecureTLSWarnsAtStart(t *testing.T) {
 	logs := &syncBuffer{}
 	log := NewLogger(logs, "s3append.0")
 	log.SetLevel(LevelDebug) // debug lines must not leak a secret either
-	in, err := Start("s3append.0", cfg, log)
+	in, err := Start("s3append.0", cfg, log, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

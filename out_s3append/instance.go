@@ -62,12 +62,22 @@ type Instance struct {
 	rowGroupShrink *estimate
 
 	flushes sync.Pool
-	stats   Stats
+	stats   *Stats
 }
 
 // New starts an instance: opens and recovers the buffer, then starts the
 // upload workers. s3 is the object store (the AWS client, or a fake in tests).
 func New(name string, cfg *conf.Config, s3 s3api.Store, log *Logger) (*Instance, error) {
+	return newInstance(name, cfg, s3, log, nil)
+}
+
+// newInstance is New counting into stats (nil: counters of its own), so
+// an instance started again under the same name, as Fluent Bit's hot
+// reload does, goes on with the counters of the one before.
+func newInstance(name string, cfg *conf.Config, s3 s3api.Store, log *Logger, stats *Stats) (*Instance, error) {
+	if stats == nil {
+		stats = &Stats{}
+	}
 	parquet := cfg.Format == conf.FormatParquet
 	comp, err := jsonCompression(cfg)
 	if err != nil {
@@ -117,6 +127,7 @@ func New(name string, cfg *conf.Config, s3 s3api.Store, log *Logger) (*Instance,
 		},
 		open:     map[string]*object{},
 		all:      map[*object]struct{}{},
+		stats:    stats,
 		queue:    make(chan *object, 65536),
 		finished: make(chan struct{}, 1),
 		ctx:      ctx,

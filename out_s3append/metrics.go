@@ -85,7 +85,7 @@ func (collector) Collect(ch chan<- prometheus.Metric) {
 }
 
 func (in *Instance) collect(ch chan<- prometheus.Metric, now time.Time) {
-	s, name := &in.stats, in.name
+	s, name := in.stats, in.name
 	counter := func(d *prometheus.Desc, v int64, labels ...string) {
 		ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, float64(v), append([]string{name}, labels...)...)
 	}

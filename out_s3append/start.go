@@ -11,8 +11,10 @@ import (
 
 // Start builds the S3 client from the configuration and starts an
 // instance. It does not call S3: an unreachable endpoint at start must not
-// keep Fluent Bit from starting, and buffered data waits for it.
-func Start(name string, cfg *conf.Config, log *Logger) (*Instance, error) {
+// keep Fluent Bit from starting, and buffered data waits for it. The
+// instance counts into stats, when given: the counters of an instance of
+// the same name that ran before in this process (a hot reload).
+func Start(name string, cfg *conf.Config, log *Logger, stats *Stats) (*Instance, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if cfg.TLSInsecureSkipVerify {
@@ -36,7 +38,7 @@ func Start(name string, cfg *conf.Config, log *Logger) (*Instance, error) {
 	if err != nil {
 		return nil, fmt.Errorf("S3 client: %w", err)
 	}
-	return New(name, cfg, store, log)
+	return newInstance(name, cfg, store, log, stats)
 }
 
 func endpointName(cfg *conf.Config) string {

@@ -45,7 +45,7 @@ type Stats struct {
 }
 
 // Stats returns the instance's counters.
-func (in *Instance) Stats() *Stats { return &in.stats }
+func (in *Instance) Stats() *Stats { return in.stats }
 
 // RejectReason is why a record could not go to an object.
 type RejectReason int

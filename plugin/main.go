@@ -24,9 +24,39 @@ import (
 const pluginName = "s3append"
 
 var (
-	mu        sync.Mutex
-	instances []*out_s3append.Instance // in Init order; nil once closed
+	mu sync.Mutex
+	// instances are the outputs started since the last hot reload, in
+	// Init order; nil once closed (or while starting).
+	instances []*out_s3append.Instance
+	// counters are every instance's counters by name, kept for the life
+	// of the process: an instance started again under its name after a
+	// hot reload goes on counting where it left off.
+	counters = map[string]*out_s3append.Stats{}
 )
+
+// instanceName is the name of the output starting now: s3append.<n> for
+// the n-th s3append output since the start or the last hot reload. A
+// reload closes every instance first and starts them again in the same
+// order, so each gets its name back. Locked.
+func instanceName() (name string, slot int) {
+	if allClosed() {
+		instances = instances[:0]
+	}
+	slot = len(instances)
+	instances = append(instances, nil)
+	return fmt.Sprintf("%s.%d", pluginName, slot), slot
+}
+
+// allClosed says whether no instance is running: at the first start, and
+// when a hot reload has closed them all. Locked.
+func allClosed() bool {
+	for _, in := range instances {
+		if in != nil {
+			return false
+		}
+	}
+	return true
+}
 
 // guard turns a panic into FLB_ERROR and a log line.
 func guard(where string, ret *int) {
@@ -53,7 +83,12 @@ func (s configSource) Get(key string) string { return output.FLBPluginConfigKey(
 func FLBPluginInit(plugin unsafe.Pointer) (ret int) {
 	defer guard("FLBPluginInit", &ret)
 	mu.Lock()
-	name := fmt.Sprintf("%s.%d", pluginName, len(instances))
+	name, slot := instanceName()
+	stats := counters[name]
+	if stats == nil {
+		stats = &out_s3append.Stats{}
+		counters[name] = stats
+	}
 	mu.Unlock()
 	log := out_s3append.NewLogger(nil, name)
 	if level, ok := outputLogLevel(plugin); ok {
@@ -66,13 +101,13 @@ func FLBPluginInit(plugin unsafe.Pointer) (ret int) {
 		}
 		return output.FLB_ERROR
 	}
-	inst, err := out_s3append.Start(name, cfg, log)
+	inst, err := out_s3append.Start(name, cfg, log, stats)
 	if err != nil {
 		log.Errorf("cannot start: %v", err)
 		return output.FLB_ERROR
 	}
 	mu.Lock()
-	instances = append(instances, inst)
+	instances[slot] = inst
 	mu.Unlock()
 	output.FLBPluginSetContext(plugin, inst)
 	log.Infof("bucket=%s store_dir=%s format=%s compression=%s upload_chunk_size=%d total_file_size=%d upload_timeout=%s",

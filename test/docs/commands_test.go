@@ -37,6 +37,11 @@ var exercised = []exercise{
 	// flbhost loads the .so with -e, or through a Plugins_File, exactly
 	// as fluent-bit does; every e2e test runs it.
 	{command: regexp.MustCompile(`^fluent-bit (-e \S+ )?-c fluent-bit\.conf$`), tests: []string{"test/e2e/host:TestPluginsFileAndConfigErrors", "conf:TestExampleConfigsParse", "test/e2e:TestMetricsE2E"}, files: []string{"conf/fluent-bit.conf", "conf/plugins.conf"}},
+	// Hot reload: flbhost's -x exits every output and starts it again in
+	// the same process, as fluent-bit -Y does on SIGHUP.
+	{command: regexp.MustCompile(`^fluent-bit -Y$`), tests: []string{"test/e2e:TestReloadKeepsNamesAndCounters", "test/e2e/host:TestReloadExitsAndInitsAgain"}},
+	// What --dry-run does not check is what the README says it does not.
+	{command: regexp.MustCompile(`^fluent-bit --dry-run$`), tests: []string{"conf:TestParseReportsEveryProblemInTableOrder"}},
 	{command: regexp.MustCompile(`^docker build -t s3append:dev \.$`), tests: []string{"test/lint:TestDockerfile"}, files: []string{"Dockerfile", ".dockerignore"}},
 	{command: regexp.MustCompile(`^docker run .*s3append:dev( -c \S+)?$`), tests: []string{"test/lint:TestDockerfile", "test/lint:TestFluentBitConfigCheck"}, files: []string{"deploy/docker/fluent-bit.conf"}},
 	{command: regexp.MustCompile(`^kubectl apply -f deploy/kubernetes/daemonset\.yaml$`), tests: []string{"test/lint:TestManifest"}, files: []string{"deploy/kubernetes/daemonset.yaml"}},

@@ -106,6 +106,11 @@ type Run struct {
 	Grace     time.Duration // -g, whole seconds; 0 leaves the default (5 s or [SERVICE] Grace)
 	RetryBase time.Duration // -R, whole milliseconds; 0 leaves the default 50 ms
 	MemLimit  int           // -m, MiB of chunks held at once; 0 leaves the default 256
+	// ReloadAfter (-x) makes the host reload after that many feed entries,
+	// as Fluent Bit's hot reload does: the entries so far are flushed,
+	// every output's exit callback runs, and the outputs are initialized
+	// again in the same process. 0: no reload.
+	ReloadAfter int
 }
 
 // Args returns the command-line arguments for r.
@@ -129,6 +134,9 @@ func (r Run) Args() []string {
 	}
 	if r.MemLimit > 0 {
 		args = append(args, "-m", strconv.Itoa(r.MemLimit))
+	}
+	if r.ReloadAfter > 0 {
+		args = append(args, "-x", strconv.Itoa(r.ReloadAfter))
 	}
 	return args
 }

@@ -325,3 +325,52 @@ func TestMissingPluginFile(t *testing.T) {
 		t.Errorf("exit %d; stderr:\n%s", code, stderr)
 	}
 }
+
+// -x reloads as Fluent Bit's hot reload does: the entries routed so far
+// are flushed, every output's exit callback runs (told it is a reload),
+// and the outputs are initialized again in file order, in the same
+// process; the feed then goes on into the new instances.
+func TestReloadExitsAndInitsAgain(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "out.log")
+	feedPath := filepath.Join(dir, "feed.bin")
+	writeFeed(t, feedPath, entry{"a", 2}, entry{"a", 2}, entry{"a", 2}, entry{"a", 2}, entry{"a", 2})
+	ackPath := filepath.Join(dir, "acks.log")
+	conf := writeFile(t, filepath.Join(dir, "fluent-bit.conf"), fmt.Sprintf(`
+[OUTPUT]
+    Name     testplugin
+    Match    *
+    label    A
+    out_file %[1]s
+[OUTPUT]
+    Name     testplugin
+    Match    *
+    label    B
+    out_file %[1]s
+`, out))
+	code, stderr := run(t, host.Run{Plugins: []string{pluginSO}, Config: conf, Feed: feedPath, Acks: ackPath, ReloadAfter: 3})
+	if code != 0 {
+		t.Fatalf("exit status %d:\n%s", code, stderr)
+	}
+	var seq []string
+	for _, l := range lines(t, out) {
+		if f := strings.Fields(l); len(f) >= 2 && (f[0] == "init" || f[0] == "exit") {
+			seq = append(seq, f[0]+" "+f[1]+" flushes="+field(l, "flushes")+" reload="+field(l, "reload"))
+		}
+	}
+	want := []string{
+		"init A flushes= reload=", "init B flushes= reload=",
+		"exit A flushes=3 reload=1", "exit B flushes=3 reload=1",
+		"init A flushes= reload=", "init B flushes= reload=",
+		"exit A flushes=2 reload=0", "exit B flushes=2 reload=0",
+	}
+	if strings.Join(seq, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("init and exit calls:\n%s\nwant:\n%s", strings.Join(seq, "\n"), strings.Join(want, "\n"))
+	}
+	if n := len(withPrefix(ackStrings(acks(t, ackPath)), "OK")); n != 10 {
+		t.Errorf("%d entries acknowledged OK, want 5 for each of the 2 outputs", n)
+	}
+	if !strings.Contains(stderr, "[reload] done: 2 outputs started again") {
+		t.Errorf("no reload line:\n%s", stderr)
+	}
+}

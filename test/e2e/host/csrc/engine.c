@@ -425,6 +425,15 @@ void engine_wait_idle(void)
     pthread_mutex_unlock(&eng.mu);
 }
 
+void engine_drain(void)
+{
+    pthread_mutex_lock(&eng.mu);
+    while (!eng.stop && eng.outstanding > 0) {
+        pthread_cond_wait(&eng.idle_cv, &eng.mu);
+    }
+    pthread_mutex_unlock(&eng.mu);
+}
+
 void engine_request_stop(void)
 {
     pthread_mutex_lock(&eng.mu);

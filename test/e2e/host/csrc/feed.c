@@ -167,8 +167,12 @@ static void *feed_main(void *arg)
         }
         flog(LOG_TRACE, "[feed] entry %llu tag='%s' %zu bytes",
              (unsigned long long) e->seq, e->tag, e->size);
+        uint64_t seq = e->seq;
         if (engine_dispatch(e) != 0) {
             return NULL;
+        }
+        if (reload_after > 0 && seq + 1 == (uint64_t) reload_after) {
+            host_reload();
         }
     }
 }

@@ -3,7 +3,7 @@
  *
  *   flbhost [-e plugin.so]... -c fluent-bit.conf [-f feed.bin | -f -]
  *           [-a acks.log] [-g grace_seconds] [-R retry_base_ms]
- *           [-m mem_limit_mib]
+ *           [-m mem_limit_mib] [-x reload_after_entries]
  *
  * Exit status: 0 after a clean stop (end of feed drained, or a signal and
  * the exit callbacks finished within the grace period); 1 on a
@@ -48,7 +48,7 @@ static void usage(void)
             "usage: flbhost [-e plugin.so]... -c fluent-bit.conf "
             "[-f feed | -f -] [-a acks.log]\n"
             "               [-g grace_seconds] [-R retry_base_ms] "
-            "[-m mem_limit_mib]\n");
+            "[-m mem_limit_mib] [-x reload_after_entries]\n");
     exit(1);
 }
 
@@ -73,7 +73,7 @@ static void parse_args(int argc, char **argv, struct options *o)
     o->grace = -1;
     o->retry_base_ms = 50;
     o->mem_limit = (size_t) 256 << 20;
-    while ((c = getopt(argc, argv, "e:c:f:a:g:R:m:h")) != -1) {
+    while ((c = getopt(argc, argv, "e:c:f:a:g:R:m:x:h")) != -1) {
         switch (c) {
         case 'e':
             o->plugins = realloc(o->plugins,
@@ -92,6 +92,9 @@ static void parse_args(int argc, char **argv, struct options *o)
             break;
         case 'm':
             o->mem_limit = (size_t) parse_num("-m", optarg, 1, 1 << 20) << 20;
+            break;
+        case 'x':
+            reload_after = parse_num("-x", optarg, 1, 1L << 40);
             break;
         default:
             usage();
@@ -250,13 +253,47 @@ static void load_config(const struct options *o)
     }
 }
 
+/* ---- hot reload ---- */
+
+long reload_after;
+
+/* Called on the feed thread, which routes nothing meanwhile. An output
+ * that fails to start again stops the host, as a failed reload stops
+ * Fluent Bit. */
+void host_reload(void)
+{
+    flog(LOG_INFO, "[reload] reloading after %ld entries: flushing what "
+         "was routed", reload_after);
+    engine_drain();
+    if (engine_stop_requested()) {
+        return;
+    }
+    for (size_t i = 0; i < nouts; i++) {
+        if (outs[i]->initialized) {
+            proxy_output_exit(outs[i], 1);
+            outs[i]->initialized = 0;
+        }
+    }
+    for (size_t i = 0; i < nouts; i++) {
+        if (proxy_output_init(outs[i]) != 0) {
+            flog(LOG_ERROR, "[reload] output %s failed to start again",
+                 output_label(outs[i]));
+            _exit(1);
+        }
+    }
+    for (size_t i = 0; i < nouts; i++) {
+        proxy_output_pre_run(outs[i]);
+    }
+    flog(LOG_INFO, "[reload] done: %zu outputs started again", nouts);
+}
+
 /* ---- shutdown ---- */
 
 static void exit_outputs(void)
 {
     for (size_t i = 0; i < nouts; i++) {
         if (outs[i]->initialized) {
-            proxy_output_exit(outs[i]);
+            proxy_output_exit(outs[i], 0);
         }
     }
     while (proxies) {

@@ -100,7 +100,8 @@ int proxy_output_init(struct output_instance *ins);
 void proxy_output_pre_run(struct output_instance *ins);
 int proxy_output_flush(struct output_instance *ins, const void *data,
                        size_t size, const char *tag, size_t tag_len);
-void proxy_output_exit(struct output_instance *ins);
+/* reloading: the exit is part of a hot reload (FLBPluginOutputPreExit). */
+void proxy_output_exit(struct output_instance *ins, int reloading);
 void proxy_unload(struct flb_plugin_proxy *proxy);
 
 /* ---- engine.c: routing, queues, workers, retries, acks ---- */
@@ -129,10 +130,21 @@ void engine_feed_done(int failed);
 /* Blocks until the feed is done and drained, or engine_request_stop. */
 void engine_wait_idle(void);
 void engine_request_stop(void);
+/* Blocks until every routed entry has a final outcome, or a stop. */
+void engine_drain(void);
 int engine_stop_requested(void);
 /* Stops taking work, waits for in-flight flushes; returns pending jobs. */
 size_t engine_stop(void);
 int engine_feed_failed(void);
+
+/* ---- host.c: hot reload ---- */
+
+/* After this many feed entries (0: never) the host reloads, as Fluent
+ * Bit's hot reload does: it waits for the entries routed so far to be
+ * flushed, calls every output's exit callback, then initializes them all
+ * again in the same process (the plugin stays loaded). */
+extern long reload_after;
+void host_reload(void);
 
 /* ---- feed.c ---- */
 

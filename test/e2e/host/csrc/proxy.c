@@ -254,13 +254,13 @@ int proxy_output_flush(struct output_instance *ins, const void *data,
     return ret;
 }
 
-void proxy_output_exit(struct output_instance *ins)
+void proxy_output_exit(struct output_instance *ins, int reloading)
 {
     struct flbgo_output_plugin *plugin = ins->proxy->data;
     void (*cb_pre_exit)(int) = proxy_symbol(ins->proxy,
                                             "FLBPluginOutputPreExit");
     if (cb_pre_exit) {
-        cb_pre_exit(0);
+        cb_pre_exit(reloading);
     }
     flog(LOG_DEBUG, "[GO] running exit callback");
     if (plugin->cb_exit_ctx) {

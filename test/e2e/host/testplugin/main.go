@@ -212,7 +212,12 @@ func FLBPluginFlushCtx(ctx, data unsafe.Pointer, length C.int, tag *C.char) int 
 //export FLBPluginOutputPreExit
 func FLBPluginOutputPreExit(hotReload C.int) {
 	preExits.Add(1)
+	lastPreExitReload.Store(int32(hotReload))
 }
+
+// lastPreExitReload is the argument of the last FLBPluginOutputPreExit:
+// 1 when the exit is part of a hot reload.
+var lastPreExitReload atomic.Int32
 
 //export FLBPluginExitCtx
 func FLBPluginExitCtx(ctx unsafe.Pointer) int {
@@ -222,9 +227,9 @@ func FLBPluginExitCtx(ctx unsafe.Pointer) int {
 	}
 	in.logf("exit-start %s", in.label)
 	time.Sleep(in.exitSleep)
-	in.logf("exit %s flushes=%d max_conc=%d gmax_conc=%d prerun=%d preexit=%d",
+	in.logf("exit %s flushes=%d max_conc=%d gmax_conc=%d prerun=%d preexit=%d reload=%d",
 		in.label, in.flushes.Load(), in.maxConc.Load(), globalMax.Load(),
-		preRunCalls.Load(), preExits.Load())
+		preRunCalls.Load(), preExits.Load(), lastPreExitReload.Load())
 	return output.FLB_OK
 }
 
