@@ -8,13 +8,6 @@ import (
 	"testing"
 )
 
-// fluentBitOutputKeys are properties Fluent Bit itself reads from every
-// [OUTPUT]; they are not s3append options.
-var fluentBitOutputKeys = map[string]bool{
-	"name": true, "match": true, "match_regex": true, "alias": true, "retry_limit": true,
-	"workers": true, "log_level": true, "storage.total_limit_size": true,
-}
-
 // exampleOptions holds the s3append options of one example file: set are the
 // active lines, suggested also includes commented-out option lines, so the
 // suggestions in the examples are checked too.
@@ -137,7 +130,7 @@ func withoutFluentBitKeys(t *testing.T, path string, m MapSource) MapSource {
 	out := MapSource{}
 	for k, v := range m {
 		switch {
-		case fluentBitOutputKeys[k]:
+		case IsFluentBitOutputKey(k):
 		case specByName(k) != nil:
 			out[k] = v
 		default:

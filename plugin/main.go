@@ -101,6 +101,7 @@ func FLBPluginInit(plugin unsafe.Pointer) (ret int) {
 		}
 		return output.FLB_ERROR
 	}
+	warnUnknownKeys(log, slot, cfg)
 	inst, err := out_s3append.Start(name, cfg, log, stats)
 	if err != nil {
 		log.Errorf("cannot start: %v", err)

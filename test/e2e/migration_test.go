@@ -33,3 +33,33 @@ func TestEndpointWithoutPathStyleLikeTheS3Output(t *testing.T) {
 	checkRecords(t, readBack(t, down+"/mig/*/*.json.gz", "gzip"), wantIDs(entries), nil)
 	noOpenUploads(t, store)
 }
+
+// Misspelt option names are reported by name at start, with the option
+// meant, for the output they are in; Fluent Bit's own keys are not.
+func TestMisspeltOptionsAreReported(t *testing.T) {
+	dir := t.TempDir()
+	bucket, _ := newBucket(t)
+	cfg := writeConfig(t, dir,
+		output{match: "*", opts: map[string]string{"bucket": bucket, "store_dir": filepath.Join(dir, "a"),
+			"total_flie_size": "50M", "upload_timout": "1m"}},
+		output{match: "*", opts: map[string]string{"bucket": bucket, "store_dir": filepath.Join(dir, "b"),
+			"bucket_nme": "x"}},
+	)
+	_, log := runOK(t, dir, cfg, makeEntries(2, 10, time.Second, "a", "b"), 2)
+	for _, want := range []string{
+		`[ warn] [output:s3append:s3append.0] ` + cfg + `:`,
+		`"total_flie_size" is not an option of s3append and is ignored; did you mean total_file_size?`,
+		`"upload_timout" is not an option of s3append and is ignored; did you mean upload_timeout?`,
+		`[ warn] [output:s3append:s3append.1] ` + cfg + `:`,
+		`"bucket_nme" is not an option of s3append and is ignored`,
+	} {
+		if !strings.Contains(log, want) {
+			t.Errorf("log lacks %q:\n%s", want, log)
+		}
+	}
+	for _, core := range []string{`"Match"`, `"Retry_Limit"`, `"Name"`, `"store_dir"`} {
+		if strings.Contains(log, core+" is not an option") {
+			t.Errorf("%s reported as unknown:\n%s", core, log)
+		}
+	}
+}

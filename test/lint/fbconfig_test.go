@@ -32,13 +32,6 @@ func (c *fbConfig) firstSection(name, plugin string) (section, bool) {
 	return section{}, false
 }
 
-// fluentBitOutputKeys are properties Fluent Bit reads from every [OUTPUT]
-// itself; they are not options of the plugin.
-var fluentBitOutputKeys = map[string]bool{
-	"name": true, "match": true, "match_regex": true, "alias": true, "retry_limit": true,
-	"workers": true, "log_level": true, "log_suppress_interval": true, "storage.total_limit_size": true,
-}
-
 // fluentBitDefaultGrace is Fluent Bit's Grace when [SERVICE] sets none.
 const fluentBitDefaultGrace = 5 * time.Second
 
@@ -95,7 +88,7 @@ func checkFluentBitConfig(file, text string, env map[string]string) (*fbConfig, 
 		if _, dup := c.output[key]; dup {
 			found.add("%s:%d: %s is set twice in the s3append [OUTPUT]", file, e.line, e.key)
 		}
-		if !known[key] && !fluentBitOutputKeys[key] {
+		if !known[key] && !conf.IsFluentBitOutputKey(key) {
 			found.add("%s:%d: %s is neither an s3append option nor a Fluent Bit output property", file, e.line, e.key)
 		}
 		c.output[key] = e.value
