@@ -38,7 +38,14 @@ type Recovery struct {
 	Objects     []*Object // intact objects, oldest first
 	Cuts        []Cut     // torn tails removed
 	Quarantined []string  // object directories moved aside, with the reason
+	// Foreign are entries of the directory the buffer did not make (the
+	// buffer of another program given the same directory), left alone.
+	Foreign []string
 }
+
+// ownEntries are the names the buffer keeps in its directory: the rest is
+// someone else's. index.json belongs to the engine, which keeps it here.
+var ownEntries = map[string]bool{"LOCK": true, "objects": true, "quarantine": true, "failed": true, "index.json": true, "index.json.tmp": true}
 
 // Open locks dir (creating it) and recovers the objects it holds.
 func Open(dir string, limit int64) (*Store, *Recovery, error) {
@@ -83,6 +90,13 @@ func (s *Store) recover() (*Recovery, error) {
 		return nil, err
 	}
 	rec := &Recovery{}
+	if top, err := os.ReadDir(s.dir); err == nil {
+		for _, e := range top {
+			if !ownEntries[e.Name()] {
+				rec.Foreign = append(rec.Foreign, e.Name())
+			}
+		}
+	}
 	for _, e := range entries {
 		path := filepath.Join(objs, e.Name())
 		if !e.IsDir() || e.Name()[0] == '.' {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -653,5 +654,38 @@ func TestInvalidUTF8IsReplacedAndReported(t *testing.T) {
 	exactlyOnce(t, landed(t, s3, ""), 1)
 	if !strings.Contains(logs.String(), "invalid UTF-8") {
 		t.Fatalf("no log line about invalid UTF-8:\n%s", logs.String())
+	}
+}
+
+// Chunks Fluent Bit's s3 output left in the same store_dir are reported
+// at start with their number; the buffer's own entries are not.
+func TestLeftoversOfTheS3OutputAreReported(t *testing.T) {
+	dir := t.TempDir()
+	stream := filepath.Join(dir, "logs", "2026-11-30T10:00:00")
+	if err := os.MkdirAll(stream, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"a.flb", "b.flb"} {
+		if err := os.WriteFile(filepath.Join(stream, f), []byte("chunk"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "logs", "multipart_upload_metadata"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	in, logs := startInstance(t, testConfig(t, dir, nil), s3api.NewMemory())
+	in.Close()
+	log := logs.String()
+	if !strings.Contains(log, "holds 2 chunks of Fluent Bit's s3 output not yet uploaded (in 2026-11-30T10:00:00, multipart_upload_metadata)") {
+		t.Fatalf("no warning about the s3 output's chunks:\n%s", log)
+	}
+	if strings.Contains(log, "did not make") {
+		t.Fatalf("the buffer's own entries were reported as foreign:\n%s", log)
+	}
+	// A second start, with the buffer's entries in place, says the same.
+	in2, logs2 := startInstance(t, testConfig(t, dir, nil), s3api.NewMemory())
+	in2.Close()
+	if !strings.Contains(logs2.String(), "holds 2 chunks") || strings.Contains(logs2.String(), "did not make") {
+		t.Fatalf("second start:\n%s", logs2.String())
 	}
 }

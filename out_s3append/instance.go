@@ -268,6 +268,7 @@ func initialRatio(c format.Compression, parquet bool) float64 {
 // sealed: new records go to new objects, and each recovered one is
 // finished under the key recorded in its manifest.
 func (in *Instance) adopt(rec *buffer.Recovery) {
+	in.reportForeign(rec.Foreign)
 	for _, c := range rec.Cuts {
 		if c.Bytes > 0 {
 			in.stats.Recovery[RecoveryTailCut].Add(1)
