@@ -37,6 +37,10 @@ var exercised = []exercise{
 	// flbhost loads the .so with -e, or through a Plugins_File, exactly
 	// as fluent-bit does; every e2e test runs it.
 	{command: regexp.MustCompile(`^fluent-bit (-e \S+ )?-c fluent-bit\.conf$`), tests: []string{"test/e2e/host:TestPluginsFileAndConfigErrors", "conf:TestExampleConfigsParse", "test/e2e:TestMetricsE2E"}, files: []string{"conf/fluent-bit.conf", "conf/plugins.conf"}},
+	// The quick start on this machine, as written (flbhost for fluent-bit).
+	{command: regexp.MustCompile(`^scripts/local-s3\.sh &$`), tests: []string{"test/e2e:TestQuickStart"}, files: []string{"scripts/local-s3.sh"}},
+	{command: regexp.MustCompile(`^export AWS_ACCESS_KEY_ID=s3append AWS_SECRET_ACCESS_KEY=s3append-local$`), tests: []string{"test/e2e:TestQuickStart"}},
+	{command: regexp.MustCompile(`^fluent-bit -e build/out_s3append\.so -c conf/quickstart\.conf$`), tests: []string{"test/e2e:TestQuickStart"}, files: []string{"conf/quickstart.conf"}},
 	// Hot reload: flbhost's -x exits every output and starts it again in
 	// the same process, as fluent-bit -Y does on SIGHUP.
 	{command: regexp.MustCompile(`^fluent-bit -Y$`), tests: []string{"test/e2e:TestReloadKeepsNamesAndCounters", "test/e2e/host:TestReloadExitsAndInitsAgain"}},
