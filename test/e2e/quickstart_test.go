@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
 	"net"
 	"os"
@@ -12,7 +11,6 @@ import (
 	"time"
 
 	"github.com/s3append/s3append/out_s3append/s3api"
-	"github.com/s3append/s3append/test/e2e/feed"
 	"github.com/s3append/s3append/test/e2e/host"
 	"github.com/s3append/s3append/test/e2e/s3server"
 )
@@ -57,16 +55,7 @@ func TestQuickStart(t *testing.T) {
 	t.Cleanup(func() { os.RemoveAll("/tmp/s3append-quickstart") })
 	entries := makeEntries(10, 100, 10*time.Millisecond, "app.web")
 	feedPath := filepath.Join(t.TempDir(), "feed.bin")
-	var buf bytes.Buffer
-	w := feed.NewWriter(&buf)
-	for _, e := range entries {
-		if err := w.Write(e.tag, e.chunk()); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := os.WriteFile(feedPath, buf.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	writeFeed(t, feedPath, entries)
 	// fluent-bit -e build/out_s3append.so -c conf/quickstart.conf
 	fb := command(root, hostBin, host.Run{Plugins: []string{"build/out_s3append.so"}, Config: "conf/quickstart.conf", Feed: feedPath}.Args()...)
 	fb.Env = append(os.Environ(), "AWS_ACCESS_KEY_ID=s3append", "AWS_SECRET_ACCESS_KEY=s3append-local", "AWS_EC2_METADATA_DISABLED=true")
