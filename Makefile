@@ -1,5 +1,5 @@
 # s3append — see README.md.
-#   make        build build/out_s3append.so
+#   make        build build/out_s3append.so and the sidecar build/s3append
 #   make demo   run the plugin on sample logs into a local S3 server it starts
 #   make test   unit, fuzz-seed and end-to-end tests (installs what they need)
 #   make bench  benchmarks (rec/s, MB/s, bytes/record)
@@ -8,16 +8,21 @@
 
 GO       ?= go
 SO       := build/out_s3append.so
+SIDECAR  := build/s3append
 HOST     := build/flbhost
 GOFILES  := $(shell find . -name '*.go' -not -path './build/*' -not -path '*/node_modules/*') go.mod go.sum
 HOSTSRC  := $(wildcard test/e2e/host/csrc/*.c test/e2e/host/csrc/*.h)
 
 .PHONY: all tools demo test e2e e2e-docker bench fuzz vet lint clean
 
-all: $(SO)
+all: $(SO) $(SIDECAR)
 
 $(SO): $(GOFILES)
 	CGO_ENABLED=1 $(GO) build -trimpath -buildmode=c-shared -o $@ ./plugin
+
+# The sidecar: static, no cgo.
+$(SIDECAR): $(GOFILES)
+	CGO_ENABLED=0 $(GO) build -trimpath -o $@ ./cmd/s3append
 
 $(HOST): $(HOSTSRC)
 	@mkdir -p build
@@ -26,7 +31,7 @@ $(HOST): $(HOSTSRC)
 tools:
 	scripts/tools.sh
 
-demo: tools $(SO) $(HOST)
+demo: tools $(SO) $(SIDECAR) $(HOST)
 	$(GO) run ./test/e2e/cmd/demo
 
 vet:
@@ -35,12 +40,12 @@ vet:
 # The engine and buffer packages run under the race detector; the
 # end-to-end suite loads the real .so through the host and talks to a real
 # S3 server (versitygw) and DuckDB, both installed by scripts/tools.sh.
-test: tools $(SO) $(HOST) vet
-	$(GO) test -race -count=1 ./buffer/... ./conf/... ./format/... ./out_s3append/... ./plugin/...
+test: tools $(SO) $(SIDECAR) $(HOST) vet
+	$(GO) test -race -count=1 ./buffer/... ./conf/... ./format/... ./out_s3append/... ./plugin/... ./source/... ./sidecar/... ./cmd/...
 	$(GO) test -count=1 -timeout 15m ./test/...
 	cd test/lint && $(GO) test -count=1 ./...
 
-e2e: tools $(SO) $(HOST)
+e2e: tools $(SO) $(SIDECAR) $(HOST)
 	$(GO) test -count=1 -timeout 15m -v ./test/e2e/
 
 # The Dockerfile, test/e2e/docker-compose.yml, deploy/kubernetes and
@@ -58,7 +63,7 @@ e2e-docker: tools
 # Stage benchmarks (go test -bench, raw output in build/bench-stages.txt),
 # then the end-to-end runs through the host into a local S3 server; prints
 # one table (also in build/bench.md). See BENCHMARKS.md.
-bench: tools $(SO) $(HOST)
+bench: tools $(SO) $(SIDECAR) $(HOST)
 	@mkdir -p build
 	$(GO) test -run '^$$' -bench . -benchmem ./format/... ./out_s3append/... ./buffer/... > build/bench-stages.txt
 	$(GO) run ./test/e2e/cmd/bench -stages build/bench-stages.txt > build/bench.md

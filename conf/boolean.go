@@ -16,3 +16,6 @@ func parseBool(s string) (bool, error) {
 	}
 	return false, errors.New("is not a boolean (use on/off, true/false, yes/no or 1/0)")
 }
+
+// ParseBool reads on/off, true/false, yes/no as the options take them.
+func ParseBool(s string) (bool, error) { return parseBool(s) }

@@ -70,3 +70,6 @@ func formatDuration(d time.Duration) string {
 	}
 	return s
 }
+
+// ParseDuration reads a duration as the options take it (30s, 5m, 1h).
+func ParseDuration(s string) (time.Duration, error) { return parseDuration(s) }

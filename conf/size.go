@@ -67,3 +67,7 @@ func formatSize(n int64) string {
 	}
 	return strconv.FormatInt(n, 10)
 }
+
+// ParseSize reads a size as the options take it (10M, 512K, 1048576), for
+// the settings of the sidecar's sources.
+func ParseSize(s string) (int64, error) { return parseSize(s) }

@@ -83,11 +83,22 @@ func sectionMatches(s fbfile.Section, raw map[string]string) bool {
 // nearestOption is the option name closest to key in edits, when it is
 // within a third of the key's length (at least 1, at most 3 edits).
 func nearestOption(key string) string {
+	names := make([]string, len(specs))
+	for i, s := range specs {
+		names[i] = s.Name
+	}
+	return Nearest(key, names)
+}
+
+// Nearest is the name among names closest to key in edits, when it is
+// within a third of the key's length (at least 1, at most 3 edits); "" if
+// none is.
+func Nearest(key string, names []string) string {
 	key = strings.ToLower(key)
 	best, bestD := "", min(3, max(1, len(key)/3))+1
-	for _, s := range specs {
-		if d := editDistance(key, s.Name); d < bestD {
-			best, bestD = s.Name, d
+	for _, n := range names {
+		if d := editDistance(key, n); d < bestD {
+			best, bestD = n, d
 		}
 	}
 	return best

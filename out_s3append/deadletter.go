@@ -2,8 +2,12 @@ package out_s3append
 
 import (
 	"encoding/json"
+	"errors"
+	"io"
 	"strings"
 	"time"
+
+	"github.com/s3append/s3append/format"
 )
 
 // Records that cannot be read (not a map, a malformed chunk's rest) or
@@ -79,4 +83,60 @@ func (in *Instance) writeDeadLetters(tag string, lines []byte, n int) error {
 		}
 		return nil
 	}
+}
+
+// FlushDeadLetters takes a chunk whose records cannot go to an object of
+// this output, for why, and keeps each of them as a dead letter: the
+// sidecar sends here the records whose tag no output's match takes, so
+// they are never dropped and are easy to find and replay. Like Flush it
+// answers OK only once they are durable, and Retry when the buffer is full.
+func (in *Instance) FlushDeadLetters(tag string, chunk []byte, why RejectReason) Result {
+	now := time.Now()
+	var (
+		r     format.Reader
+		ev    format.Event
+		lines []byte
+		n     int
+	)
+	r.Reset(chunk)
+	for {
+		err := r.Next(&ev)
+		if err == io.EOF {
+			break
+		}
+		raw := ev.Raw
+		if err != nil {
+			var de *format.DecodeError
+			if !errors.As(err, &de) || !de.Skipped {
+				raw = chunk[r.Offset():]
+				if de != nil {
+					raw = chunk[de.Offset:]
+				}
+				lines = appendDeadLetter(lines, now, tag, why.String(), raw)
+				n++
+				break
+			}
+		}
+		lines = appendDeadLetter(lines, now, tag, why.String(), raw)
+		n++
+	}
+	res := OK
+	if n > 0 {
+		g := []group{{route: in.deadRoute(tag, now), kind: deadLetterKind, data: lines, records: n}}
+		for attempt := 0; ; attempt++ {
+			var err error
+			res, err = in.appendGroups(tag, g, false)
+			if errors.Is(err, errSealedMeanwhile) && attempt < 100 {
+				continue
+			}
+			break
+		}
+	}
+	in.stats.Flushes[res].Add(1)
+	if res == OK {
+		in.stats.DeadLetterRecords.Add(int64(n))
+		in.stats.RecordsRejected[why].Add(int64(n))
+		in.stats.BytesAcknowledged.Add(int64(len(chunk)))
+	}
+	return res
 }

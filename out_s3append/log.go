@@ -67,10 +67,17 @@ const repeatWindow = 10 * time.Second
 
 // NewLogger writes to w (stderr when nil) for the instance named name.
 func NewLogger(w io.Writer, name string) *Logger {
+	return NewComponentLogger(w, "output:s3append:"+name)
+}
+
+// NewComponentLogger writes to w (stderr when nil) lines of the part of
+// the process named component, as Fluent Bit names its own: e.g.
+// input:forward:forward.0 for a source of the sidecar, or sidecar.
+func NewComponentLogger(w io.Writer, component string) *Logger {
 	if w == nil {
 		w = os.Stderr
 	}
-	l := &Logger{prefix: "[output:s3append:" + name + "]", w: w, now: time.Now, repeats: map[string]*repeat{}}
+	l := &Logger{prefix: "[" + component + "]", w: w, now: time.Now, repeats: map[string]*repeat{}}
 	level := LevelInfo
 	if debugEnv {
 		level = LevelDebug

@@ -86,3 +86,8 @@ func releaseMetricsServer(listen string) {
 	defer cancel()
 	_ = s.srv.Shutdown(ctx)
 }
+
+// Registry is the registry the engine's metrics are in (with the Go and
+// process collectors), for a host that serves its own endpoint and adds
+// collectors of its own: the sidecar's sources.
+func Registry() *prometheus.Registry { return registry }

@@ -60,11 +60,14 @@ const (
 	RejectUnencodable
 	// RejectKeyRefused: the store refused its object's key for good.
 	RejectKeyRefused
+	// RejectNoOutput: the sidecar has no output whose match takes the
+	// record's tag.
+	RejectNoOutput
 	numRejectReasons
 )
 
 func (r RejectReason) String() string {
-	return [...]string{"unreadable", "key_too_long", "unencodable", "key_refused"}[r]
+	return [...]string{"unreadable", "key_too_long", "unencodable", "key_refused", "no_output"}[r]
 }
 
 // RecoveryAction is one thing done at start to take over an earlier run.
