@@ -20,7 +20,7 @@ func (d *directSource) Start(env source.Env) error {
 	d.mu.Unlock()
 	return nil
 }
-func (d *directSource) Addr() string                 { return "direct" }
+func (d *directSource) Addr() string                   { return "direct" }
 func (d *directSource) Stop(ctx context.Context) error { return nil }
 
 func (d *directSource) sink() source.Sink {
