@@ -2,6 +2,8 @@
 #
 # Build, from the repository root:
 #   docker build -t s3append:dev .
+# (The same file builds the sidecar image with --target sidecar: see the
+# sidecar stage below.)
 #
 # Run with the image's own configuration (deploy/docker/fluent-bit.conf),
 # which tails ${LOG_PATH} and is driven by the environment variables below;
@@ -33,6 +35,46 @@ COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
 RUN CGO_ENABLED=1 go build -trimpath -buildmode=c-shared -o /out/out_s3append.so ./plugin
+
+# The sidecar: the static s3append binary (no cgo, so no libc to match),
+# in an image of its own. Build and run it, from the repository root:
+#   docker build --target sidecar -t s3append-sidecar:dev .
+#   docker run --rm \
+#     -e S3_BUCKET=my-log-bucket -e S3_REGION=eu-west-1 \
+#     -e AWS_ACCESS_KEY_ID -e AWS_SECRET_ACCESS_KEY \
+#     -v s3append-buffer:/var/lib/s3append \
+#     -p 24224:24224 -p 8080:8080 -p 4318:4318 -p 2021:2021 \
+#     s3append-sidecar:dev
+# Its default configuration is deploy/docker/s3append.yaml; mount another
+# one and name it: ... s3append-sidecar:dev -c /config/s3append.yaml
+# Its stages come before the plugin's, so that the last stage, what a plain
+# "docker build ." makes, is still the Fluent Bit image.
+FROM golang:1.26.8-bookworm AS build-sidecar
+WORKDIR /src
+COPY go.mod go.sum ./
+RUN go mod download
+COPY . .
+# /out/buffer is an empty directory: the sidecar stage copies it to give its
+# non-root user a buffer directory it owns (that image has no mkdir).
+RUN CGO_ENABLED=0 go build -trimpath -o /out/s3append ./cmd/s3append && mkdir -p /out/buffer
+
+# Distroless static: CA certificates, /etc/passwd with the nonroot user
+# (65532), and nothing else: no shell, so no RUN and exec forms only. The
+# tag moves with Debian's security fixes; add @sha256:<digest> to freeze it.
+FROM gcr.io/distroless/static-debian12:nonroot AS sidecar
+COPY --from=build-sidecar /out/s3append /usr/local/bin/s3append
+COPY deploy/docker/s3append.yaml /etc/s3append/s3append.yaml
+# Docker fills a new named volume from the image's directory, owner
+# included: without this the volume would be root's and unwritable.
+COPY --from=build-sidecar --chown=65532:65532 /out/buffer /var/lib/s3append
+USER 65532:65532
+# The disk buffer (store_dir): records acknowledged to clients live here
+# until they are in S3; keep it on a named volume or a host directory.
+VOLUME ["/var/lib/s3append"]
+# 24224 forward, 8080 http, 4318 otlp, 2021 /metrics, /healthz, /readyz.
+EXPOSE 24224 8080 4318 2021
+ENTRYPOINT ["/usr/local/bin/s3append"]
+CMD ["-c", "/etc/s3append/s3append.yaml"]
 
 # A pinned 4.x release. The image has no shell: no RUN here, and the
 # entry point and command are in exec form.

@@ -1,6 +1,12 @@
 package sidecar
 
-import "github.com/s3append/s3append/source"
+import (
+	"github.com/s3append/s3append/source"
+	"github.com/s3append/s3append/source/forward"
+	"github.com/s3append/s3append/source/httpjson"
+	"github.com/s3append/s3append/source/lines"
+	"github.com/s3append/s3append/source/otlp"
+)
 
 // Kinds are the source types the sidecar serves.
-var Kinds = []source.Kind{}
+var Kinds = []source.Kind{forward.Kind, httpjson.Kind, lines.Kind, otlp.Kind}

@@ -33,8 +33,8 @@ func events(tag string, first, n int) []byte {
 	return b
 }
 
-// lines reads every JSON line of every object under prefix.
-func lines(t *testing.T, m *s3api.Memory, prefix string) []map[string]any {
+// jsonLines reads every JSON line of every object under prefix.
+func jsonLines(t *testing.T, m *s3api.Memory, prefix string) []map[string]any {
 	t.Helper()
 	ctx := context.Background()
 	objs, err := m.ListObjects(ctx, prefix)
@@ -120,15 +120,15 @@ outputs:
 		}
 		return by
 	}
-	apps := count(lines(t, stores["apps"], "app."))
+	apps := count(jsonLines(t, stores["apps"], "app."))
 	if apps["app.web"] != 100 || apps["app.audit"] != 10 || len(apps) != 2 {
 		t.Errorf("bucket apps holds %v, want app.web 100 and app.audit 10", apps)
 	}
-	audit := count(lines(t, stores["audit"], ""))
+	audit := count(jsonLines(t, stores["audit"], ""))
 	if audit["app.audit"] != 10 || audit["db.audit"] != 7 || len(audit) != 2 {
 		t.Errorf("bucket audit holds %v, want app.audit 10 and db.audit 7", audit)
 	}
-	dead := lines(t, stores["apps"], "s3append-dead-letter/")
+	dead := jsonLines(t, stores["apps"], "s3append-dead-letter/")
 	if len(dead) != 3 {
 		t.Fatalf("%d dead letters in apps, want the 3 records of tag stray", len(dead))
 	}

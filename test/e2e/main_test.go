@@ -12,12 +12,14 @@ import (
 
 	"github.com/s3append/s3append/test/e2e/host"
 	"github.com/s3append/s3append/test/e2e/s3server"
+	"github.com/s3append/s3append/test/e2e/sidecarproc"
 )
 
 var (
-	pluginSO string
-	hostBin  string
-	server   *s3server.Server
+	pluginSO   string
+	hostBin    string
+	sidecarBin string
+	server     *s3server.Server
 )
 
 func TestMain(m *testing.M) {
@@ -40,6 +42,10 @@ func run(m *testing.M) (int, error) {
 		return 0, err
 	}
 	if hostBin, err = host.Compile(work); err != nil {
+		return 0, err
+	}
+	sidecarBin = filepath.Join(work, "s3append")
+	if err := sidecarproc.Compile("../..", sidecarBin); err != nil {
 		return 0, err
 	}
 	if server, err = s3server.Start(filepath.Join(work, "s3")); err != nil {

@@ -1,7 +1,10 @@
 // Package lint checks the files that ship the plugin outside Go: the
 // Dockerfile, the LocalStack compose harness, the Kubernetes manifest and
 // the Helm values, and every Fluent Bit configuration among them, whose
-// s3append [OUTPUT] is validated by the plugin's own conf.Parse.
+// s3append [OUTPUT] is validated by the plugin's own conf.Parse. It checks
+// the sidecar's the same way: its image target, the Kubernetes sidecar and
+// aggregator examples, and every sidecar configuration, read by
+// sidecar.Parse with the source types the binary serves (sidecar.Kinds).
 //
 // The checks run where there is no Docker engine, cluster or Helm: each
 // file is parsed by the library its tool uses (BuildKit's Dockerfile

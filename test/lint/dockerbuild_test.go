@@ -22,7 +22,7 @@ func checkCopySources(found *problems, in imageInputs, ignored *patternmatcher.P
 			// The whole context: what the go build reads must be in it.
 			for _, f := range in.buildFiles {
 				if skip, _ := ignored.MatchesOrParentMatches(f); skip {
-					found.add("Dockerfile:%d: .dockerignore leaves out %s, which the plugin's build needs", line, f)
+					found.add("Dockerfile:%d: .dockerignore leaves out %s, which the Go builds of the images need", line, f)
 				}
 			}
 			continue
@@ -40,10 +40,11 @@ func checkCopySources(found *problems, in imageInputs, ignored *patternmatcher.P
 	}
 }
 
-// checkBuildStage checks the stage that builds the .so: Go of go.mod on
-// bookworm, modules downloaded in a layer before the sources come in, a
-// cgo c-shared build of ./plugin into the file the last stage copies.
-func checkBuildStage(found *problems, in imageInputs, st *instructions.Stage, soPath string) {
+// checkBuildStage checks a stage that builds a Go binary: Go of go.mod on
+// bookworm, modules downloaded in a layer before the sources come in, and
+// a go build with every flag of wants (its package, -o the file a later
+// stage copies, cgo or not).
+func checkBuildStage(found *problems, in imageInputs, st *instructions.Stage, wants []string) {
 	m := builderBase.FindStringSubmatch(st.BaseName)
 	switch {
 	case m == nil:
@@ -84,26 +85,27 @@ func checkBuildStage(found *problems, in imageInputs, st *instructions.Stage, so
 	if buildLine == "" {
 		return
 	}
-	for _, want := range []string{"CGO_ENABLED=1", "-buildmode=c-shared", "-trimpath", "-o " + soPath, "./plugin"} {
+	for _, want := range wants {
 		if !strings.Contains(buildLine, want) {
 			found.add("Dockerfile: the go build lacks %q: %s", want, buildLine)
 		}
 	}
 }
 
-// pluginBuildFiles lists, relative to the repository, go.mod, go.sum and
-// the Go files of every package of the module the plugin is built from.
-func pluginBuildFiles(t *testing.T) []string {
+// goBuildFiles lists, relative to the repository, go.mod, go.sum and the
+// Go files of every package of the module the images' binaries (the
+// plugin and the sidecar) are built from.
+func goBuildFiles(t *testing.T) []string {
 	t.Helper()
 	cmd := exec.Command("go", "list", "-deps", "-f",
 		`{{if .Module}}{{if .Module.Main}}{{$d := .Dir}}{{range .GoFiles}}{{$d}}/{{.}}
 {{end}}{{range .CgoFiles}}{{$d}}/{{.}}
 {{end}}{{range .EmbedFiles}}{{$d}}/{{.}}
-{{end}}{{end}}{{end}}`, "./plugin")
+{{end}}{{end}}{{end}}`, "./plugin", "./cmd/s3append")
 	cmd.Dir = repoRoot
 	out, err := cmd.Output()
 	if err != nil {
-		t.Fatalf("go list ./plugin: %v", err)
+		t.Fatalf("go list ./plugin ./cmd/s3append: %v", err)
 	}
 	root, err := filepath.Abs(repoRoot)
 	if err != nil {

@@ -17,13 +17,13 @@ import (
 )
 
 // imageInputs is what the Dockerfile check reads: the Dockerfile, the
-// .dockerignore, the repository it builds from, and the files the plugin's
-// build needs.
+// .dockerignore, the repository it builds from, and the files the Go
+// builds of the plugin and the sidecar need.
 type imageInputs struct {
 	dockerfile, dockerignore string
 	repo                     fs.FS
 	goVersion                string   // go.mod's go line
-	buildFiles               []string // slash paths the go build reads
+	buildFiles               []string // slash paths the go builds read
 }
 
 var (
@@ -113,7 +113,7 @@ func checkDockerfile(in imageInputs) problems {
 	if build == nil {
 		found.add("Dockerfile: the Fluent Bit stage copies no file from a build stage")
 	} else {
-		checkBuildStage(&found, in, build, soFrom)
+		checkBuildStage(&found, in, build, []string{"CGO_ENABLED=1", "-buildmode=c-shared", "-trimpath", "-o " + soFrom, "./plugin"})
 	}
 	soDest := ""
 	for dest, src := range copied {
@@ -292,7 +292,7 @@ func imageInputsFromRepo(t *testing.T) imageInputs {
 		dockerignore: readRepo(t, ".dockerignore"),
 		repo:         os.DirFS(repoRoot),
 		goVersion:    goVersion,
-		buildFiles:   pluginBuildFiles(t),
+		buildFiles:   goBuildFiles(t),
 	}
 }
 
@@ -312,6 +312,7 @@ func TestDockerfileRefuses(t *testing.T) {
 		{"unpinned builder", "golang:1.26.8-bookworm", "golang", "FROM golang: no tag"},
 		{"run in final", "COPY conf/plugins.conf", "RUN mkdir -p /x\nCOPY conf/plugins.conf", "RUN in the Fluent Bit stage"},
 		{"missing source", "COPY deploy/docker/fluent-bit.conf", "COPY deploy/docker/fluent-bit.yaml", "COPY source deploy/docker/fluent-bit.yaml is not in the repository"},
+		{"missing sidecar source", "COPY deploy/docker/s3append.yaml", "COPY deploy/docker/sidecar.yaml", "COPY source deploy/docker/sidecar.yaml is not in the repository"},
 		{"no cached download", "RUN go mod download\n", "", "lacks the step \"download\""},
 		{"download after sources", "COPY go.mod go.sum ./\nRUN go mod download\nCOPY . .", "COPY go.mod go.sum ./\nCOPY . .\nRUN go mod download", "runs \"copy sources\" before \"download\""},
 		{"no cgo", "CGO_ENABLED=1 go build", "go build", "lacks \"CGO_ENABLED=1\""},
@@ -338,6 +339,8 @@ func TestDockerfileRefuses(t *testing.T) {
 	for _, r := range []refusal{
 		{"ignored config", "deploy/helm\n", "deploy/helm\ndeploy/docker\n", "COPY source deploy/docker/fluent-bit.conf is left out"},
 		{"ignored package", "scripts\n", "scripts\nbuffer\n", ".dockerignore leaves out buffer/"},
+		{"ignored sidecar package", "scripts\n", "scripts\nsidecar\n", ".dockerignore leaves out sidecar/"},
+		{"ignored sidecar config", "deploy/helm\n", "deploy/helm\ndeploy/docker/s3append.yaml\n", "COPY source deploy/docker/s3append.yaml is left out"},
 		{"ignored go.sum", "scripts\n", "scripts\ngo.sum\n", ".dockerignore leaves out go.sum"},
 	} {
 		in := real

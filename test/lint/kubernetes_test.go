@@ -15,6 +15,7 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	policyv1 "k8s.io/api/policy/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	k8syaml "k8s.io/apimachinery/pkg/util/yaml"
@@ -29,7 +30,7 @@ var (
 	roleARN        = regexp.MustCompile(`^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$`)
 )
 
-// manifest is the decoded objects of the Kubernetes example.
+// manifest is the decoded objects of a Kubernetes example.
 type manifest struct {
 	namespaces      []corev1.Namespace
 	serviceAccounts []corev1.ServiceAccount
@@ -37,12 +38,17 @@ type manifest struct {
 	clusterRoles    []rbacv1.ClusterRole
 	bindings        []rbacv1.ClusterRoleBinding
 	daemonSets      []appsv1.DaemonSet
+	deployments     []appsv1.Deployment
+	statefulSets    []appsv1.StatefulSet
+	services        []corev1.Service
+	claims          []corev1.PersistentVolumeClaim
+	budgets         []policyv1.PodDisruptionBudget
 }
 
 // decodeManifest decodes every document strictly into its API type: a
 // field the type does not have, or a key given twice, is a problem, as
 // kubectl's server-side field validation would make it.
-func decodeManifest(text string) (*manifest, problems) {
+func decodeManifest(rel, text string) (*manifest, problems) {
 	var found problems
 	m := &manifest{}
 	r := k8syaml.NewYAMLReader(bufio.NewReader(strings.NewReader(text)))
@@ -52,12 +58,12 @@ func decodeManifest(text string) (*manifest, problems) {
 			break
 		}
 		if err != nil {
-			found.add("%s: document %d: %v", manifestRel, doc, err)
+			found.add("%s: document %d: %v", rel, doc, err)
 			break
 		}
 		var tm metav1.TypeMeta
 		if err := yaml.Unmarshal(raw, &tm); err != nil {
-			found.add("%s: document %d: %v", manifestRel, doc, err)
+			found.add("%s: document %d: %v", rel, doc, err)
 			continue
 		}
 		if tm.Kind == "" {
@@ -83,23 +89,38 @@ func decodeManifest(text string) (*manifest, problems) {
 		case "apps/v1 DaemonSet":
 			m.daemonSets = append(m.daemonSets, appsv1.DaemonSet{})
 			target = &m.daemonSets[len(m.daemonSets)-1]
+		case "apps/v1 Deployment":
+			m.deployments = append(m.deployments, appsv1.Deployment{})
+			target = &m.deployments[len(m.deployments)-1]
+		case "apps/v1 StatefulSet":
+			m.statefulSets = append(m.statefulSets, appsv1.StatefulSet{})
+			target = &m.statefulSets[len(m.statefulSets)-1]
+		case "v1 Service":
+			m.services = append(m.services, corev1.Service{})
+			target = &m.services[len(m.services)-1]
+		case "v1 PersistentVolumeClaim":
+			m.claims = append(m.claims, corev1.PersistentVolumeClaim{})
+			target = &m.claims[len(m.claims)-1]
+		case "policy/v1 PodDisruptionBudget":
+			m.budgets = append(m.budgets, policyv1.PodDisruptionBudget{})
+			target = &m.budgets[len(m.budgets)-1]
 		default:
-			found.add("%s: document %d: unknown kind %s %s", manifestRel, doc, tm.APIVersion, tm.Kind)
+			found.add("%s: document %d: unknown kind %s %s", rel, doc, tm.APIVersion, tm.Kind)
 			continue
 		}
 		// The API server's own strict decoding: case-sensitive field
 		// names, no unknown or duplicate fields.
 		js, err := yaml.YAMLToJSONStrict(raw)
 		if err != nil {
-			found.add("%s: document %d (%s): %v", manifestRel, doc, tm.Kind, err)
+			found.add("%s: document %d (%s): %v", rel, doc, tm.Kind, err)
 			continue
 		}
 		strict, err := sigsjson.UnmarshalStrict(js, target)
 		if err != nil {
-			found.add("%s: document %d (%s): %v", manifestRel, doc, tm.Kind, err)
+			found.add("%s: document %d (%s): %v", rel, doc, tm.Kind, err)
 		}
 		for _, e := range strict {
-			found.add("%s: document %d (%s): %v", manifestRel, doc, tm.Kind, e)
+			found.add("%s: document %d (%s): %v", rel, doc, tm.Kind, e)
 		}
 	}
 	return m, found
@@ -113,7 +134,7 @@ func decodeManifest(text string) (*manifest, problems) {
 // above Fluent Bit's, resources are bounded and Prometheus scrapes the
 // metrics_listen port.
 func checkManifest(text string) problems {
-	m, found := decodeManifest(text)
+	m, found := decodeManifest(manifestRel, text)
 	if len(found) > 0 {
 		return found
 	}

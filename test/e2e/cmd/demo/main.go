@@ -2,7 +2,8 @@
 // S3-compatible server, loads build/out_s3append.so into flbhost (which
 // calls it exactly as Fluent Bit's Go proxy does), feeds it sample
 // Kubernetes-style logs, and shows where the objects landed and what DuckDB
-// reads from them. Run it with `make demo`.
+// reads from them; then it does the same through the s3append sidecar,
+// fed over the forward protocol and HTTP. Run it with `make demo`.
 package main
 
 import (
@@ -155,7 +156,10 @@ func run() error {
 			return err
 		}
 	}
-	fmt.Printf("  Objects are kept in %s; the S3 server's data in %s.\n", down, filepath.Join(work, "s3"))
+	if err := runSidecar(root, work, srv, store); err != nil {
+		return err
+	}
+	fmt.Printf("\n  Objects are kept in %s; the S3 server's data in %s.\n", down, filepath.Join(work, "s3"))
 	return nil
 }
 
