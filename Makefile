@@ -20,9 +20,12 @@ all: $(SO) $(SIDECAR)
 $(SO): $(GOFILES)
 	CGO_ENABLED=1 $(GO) build -trimpath -buildmode=c-shared -o $@ ./plugin
 
-# The sidecar: static, no cgo.
+# The sidecar: static, no cgo; s3append version prints what is stamped here.
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+COMMIT  := $(shell git rev-parse HEAD 2>/dev/null)
+DATE    := $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
 $(SIDECAR): $(GOFILES)
-	CGO_ENABLED=0 $(GO) build -trimpath -o $@ ./cmd/s3append
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.date=$(DATE)" -o $@ ./cmd/s3append
 
 $(HOST): $(HOSTSRC)
 	@mkdir -p build

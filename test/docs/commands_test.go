@@ -46,6 +46,13 @@ var exercised = []exercise{
 	{command: regexp.MustCompile(`^fluent-bit -Y$`), tests: []string{"test/e2e:TestReloadKeepsNamesAndCounters", "test/e2e/host:TestReloadExitsAndInitsAgain"}},
 	// What --dry-run does not check is what the README says it does not.
 	{command: regexp.MustCompile(`^fluent-bit --dry-run$`), tests: []string{"conf:TestParseReportsEveryProblemInTableOrder"}},
+	// The sidecar's quick start, as written (Go's HTTP client for curl).
+	{command: regexp.MustCompile(`^build/s3append -c conf/s3append\.yaml &$`), tests: []string{"test/e2e:TestSidecarQuickStart"}, files: []string{"conf/s3append.yaml"}},
+	{command: regexp.MustCompile(`^curl -sS --data-binary '\{"level":"info","message":"hello"\}' http://127\.0\.0\.1:8080/app\.curl$`), tests: []string{"test/e2e:TestSidecarQuickStart"}},
+	{command: regexp.MustCompile(`^build/s3append check -c conf/fluent-bit\.conf$`), tests: []string{"cmd/s3append:TestCheckFluentBitConfigurations"}},
+	{command: regexp.MustCompile(`^docker build --target sidecar -t s3append-sidecar:dev \.$`), tests: []string{"test/lint:TestSidecarImage"}, files: []string{"Dockerfile", "deploy/docker/s3append.yaml"}},
+	{command: regexp.MustCompile(`^kubectl apply -f deploy/kubernetes/sidecar\.yaml$`), tests: []string{"test/lint:TestSidecarManifest"}, files: []string{"deploy/kubernetes/sidecar.yaml"}},
+	{command: regexp.MustCompile(`^kubectl apply -f deploy/kubernetes/aggregator\.yaml$`), tests: []string{"test/lint:TestAggregatorManifest"}, files: []string{"deploy/kubernetes/aggregator.yaml"}},
 	{command: regexp.MustCompile(`^docker build -t s3append:dev \.$`), tests: []string{"test/lint:TestDockerfile"}, files: []string{"Dockerfile", ".dockerignore"}},
 	{command: regexp.MustCompile(`^docker run .*s3append:dev( -c \S+)?$`), tests: []string{"test/lint:TestDockerfile", "test/lint:TestFluentBitConfigCheck"}, files: []string{"deploy/docker/fluent-bit.conf"}},
 	{command: regexp.MustCompile(`^kubectl apply -f deploy/kubernetes/daemonset\.yaml$`), tests: []string{"test/lint:TestManifest"}, files: []string{"deploy/kubernetes/daemonset.yaml"}},

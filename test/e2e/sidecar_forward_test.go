@@ -3,6 +3,9 @@ package e2e
 import (
 	"fmt"
 	"net"
+	"net/http"
+	"strings"
+	"syscall"
 	"path/filepath"
 	"strconv"
 	"sync"
@@ -110,4 +113,45 @@ func TestSidecarForwardModes(t *testing.T) {
 	stopSidecar(t, p)
 	got := landedSeqs(t, store, dir, "logs/")
 	exactlyOnce(t, got, func(int64) bool { return true }, seq)
+}
+
+// SIGHUP is ignored with a log line (the sidecar does not reload); the
+// health endpoints answer; SIGTERM makes /readyz and the sources go away
+// and the process exit cleanly.
+func TestSidecarSignalsAndHealth(t *testing.T) {
+	dir := t.TempDir()
+	bucket, store := newBucket(t)
+	p := startSidecar(t, dir, "  - type: forward\n    listen: 127.0.0.1:0\n", sidecarOutput("*", bucket, dir, nil), "forward.0")
+	for _, path := range []string{"/healthz", "/readyz"} {
+		resp, err := http.Get(p.MetricsURL() + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Errorf("%s answered %s while running", path, resp.Status)
+		}
+	}
+	if err := p.Signal(syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the SIGHUP log line", func() bool { return strings.Contains(p.Log(), "SIGHUP ignored") })
+	conn, err := net.Dial("tcp", p.Addr("forward.0"))
+	if err != nil {
+		t.Fatalf("after SIGHUP: %v", err)
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(patience))
+	seq := 0
+	if _, err := conn.Write(forwardModes[2].encode("after.hup", &seq, "c1")); err != nil {
+		t.Fatal(err)
+	}
+	if err := readAck(conn, "c1"); err != nil {
+		t.Fatalf("after SIGHUP: %v", err)
+	}
+	stopSidecar(t, p)
+	if _, err := net.Dial("tcp", p.Addr("forward.0")); err == nil {
+		t.Error("the forward source still accepts connections after exit")
+	}
+	exactlyOnce(t, landedSeqs(t, store, dir, "logs/"), func(int64) bool { return true }, seq)
 }
