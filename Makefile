@@ -83,6 +83,12 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzSkip -fuzztime $(FUZZTIME) ./format/
 	$(GO) test -run '^$$' -fuzz FuzzParquetRow -fuzztime $(FUZZTIME) ./format/
 	$(GO) test -run '^$$' -fuzz FuzzParseParquetSchema -fuzztime $(FUZZTIME) ./format/
+	$(GO) test -run '^$$' -fuzz FuzzJSONAsMsgpack -fuzztime $(FUZZTIME) ./format/
+	$(GO) test -run '^$$' -fuzz FuzzDecode -fuzztime $(FUZZTIME) ./source/forward/
+	$(GO) test -run '^$$' -fuzz FuzzHTTPBody -fuzztime $(FUZZTIME) ./source/httpjson/
+	$(GO) test -run '^$$' -fuzz FuzzLines -fuzztime $(FUZZTIME) ./source/lines/
+	$(GO) test -run '^$$' -fuzz FuzzOTLP -fuzztime $(FUZZTIME) ./source/otlp/
+	$(GO) test -run '^$$' -fuzz FuzzMatchTag -fuzztime $(FUZZTIME) ./sidecar/
 
 clean:
 	rm -rf build

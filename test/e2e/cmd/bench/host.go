@@ -118,6 +118,7 @@ func outputConfig(env *benchEnv, bucket, endpoint, storeDir, keyFormat, extra st
 type benchEnv struct {
 	root, work string
 	so, host   string
+	sidecar    string // build/s3append, checked by the sidecar runs
 	srv        *s3server.Server
 }
 
@@ -132,10 +133,11 @@ func newBenchEnv(work string) (*benchEnv, error) {
 		work = filepath.Join(root, "build", "bench")
 	}
 	e := &benchEnv{
-		root: root,
-		work: work,
-		so:   filepath.Join(root, "build", "out_s3append.so"),
-		host: filepath.Join(root, "build", "flbhost"),
+		root:    root,
+		work:    work,
+		so:      filepath.Join(root, "build", "out_s3append.so"),
+		host:    filepath.Join(root, "build", "flbhost"),
+		sidecar: filepath.Join(root, "build", "s3append"),
 	}
 	for _, p := range []string{e.so, e.host} {
 		if _, err := os.Stat(p); err != nil {

@@ -12,6 +12,11 @@
 //	S3APPEND_BENCH_OBJECTS     open objects in the backlog run (default 1000)
 //	S3APPEND_BENCH_SERVICE_RECORDS  records of the 40-service runs (default 3000000)
 //	S3APPEND_BENCH_WIDE_OBJECTS     Parquet objects open at once (default 200)
+//	S3APPEND_BENCH_SIDECAR_RECORDS  records per sidecar run (default 3000000)
+//	S3APPEND_BENCH_IDLE_CONNECTIONS idle connections of the forward run that has them (default 1000)
+//
+// -only sidecar runs the sidecar's rows alone (and the plugin run they are
+// compared with).
 package main
 
 import (
@@ -23,14 +28,19 @@ import (
 
 func main() {
 	stages := flag.String("stages", "", "file holding `go test -bench` output to include in the table")
+	only := flag.String("only", "", "`sidecar`: only the sidecar's runs")
 	flag.Parse()
-	if err := run(*stages); err != nil {
+	if *only != "" && *only != "sidecar" {
+		fmt.Fprintf(os.Stderr, "bench: -only %q: the one selection is sidecar\n", *only)
+		os.Exit(2)
+	}
+	if err := run(*stages, *only == "sidecar"); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
 }
 
-func run(stagesPath string) error {
+func run(stagesPath string, sidecarOnly bool) error {
 	var t table
 	if stagesPath != "" {
 		rows, err := readStages(stagesPath)
@@ -59,11 +69,26 @@ func run(stagesPath string) error {
 	if err != nil {
 		return err
 	}
+	sidecarRecords, err := envInt("S3APPEND_BENCH_SIDECAR_RECORDS", 3_000_000)
+	if err != nil {
+		return err
+	}
+	idle, err := envInt("S3APPEND_BENCH_IDLE_CONNECTIONS", 1000)
+	if err != nil {
+		return err
+	}
 	env, err := newBenchEnv("")
 	if err != nil {
 		return err
 	}
 	defer env.srv.Stop()
+	if sidecarOnly {
+		if t.sidecar, err = sidecarRuns(env, sidecarRecords, idle); err != nil {
+			return err
+		}
+		t.print(os.Stdout)
+		return nil
+	}
 
 	for _, f := range throughputFormats {
 		fmt.Fprintf(os.Stderr, "bench: %d records as %s into the local S3 server\n", records, f.name)
@@ -80,6 +105,9 @@ func run(stagesPath string) error {
 	}
 	t.backlog = rows
 	if t.partitions, err = partitions(env, serviceRecords, wide); err != nil {
+		return err
+	}
+	if t.sidecar, err = sidecarRuns(env, sidecarRecords, idle); err != nil {
 		return err
 	}
 	t.print(os.Stdout)

@@ -65,6 +65,7 @@ type table struct {
 	endToEnd   []e2eRow
 	backlog    []backlogRow
 	partitions []partitionRow
+	sidecar    []sidecarRow
 }
 
 // print writes every result as one Markdown table. Stage rows come from
@@ -110,6 +111,8 @@ func (t *table) print(w io.Writer) {
 			num(cpuPerGB(r.run), 1), mb(r.run.peakRSS), objects)
 	}
 	t.printPartitions(w)
+	t.printSidecarRows(w)
+	t.printSidecarTargets(w)
 }
 
 // printPartitions writes the rows of the runs with many open objects.
