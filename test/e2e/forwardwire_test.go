@@ -3,6 +3,8 @@ package e2e
 import (
 	"bytes"
 	"compress/gzip"
+	"crypto/sha512"
+	"encoding/base64"
 	"fmt"
 	"io"
 	"time"
@@ -101,6 +103,9 @@ var forwardModes = []forwardMode{
 		b = msgp.AppendBytes(b, entries)
 		return appendOption(b, chunk, recordsPerMode, false)
 	}},
+	{"fluent-bit", func(tag string, seq *int, chunk string) []byte {
+		return fluentBitForward(tag, seq, chunk)
+	}},
 	{"compressed", func(tag string, seq *int, chunk string) []byte {
 		// Two gzip members back to back, as a sender that compresses each
 		// appended batch on its own writes them.
@@ -120,6 +125,42 @@ var forwardModes = []forwardMode{
 		b = msgp.AppendBytes(b, z.Bytes())
 		return appendOption(b, chunk, recordsPerMode, true)
 	}},
+}
+
+// fluentBitForward is a CompressedPackedForward message as Fluent Bit's
+// forward output sends it with Compress gzip and Require_ack_response:
+// the chunk's events transcoded to [EventTime, record], gzipped as one
+// member, and the options chunk (an id of Fluent Bit's form: see
+// fluentBitChunkID), size, compressed and fluent_signal 0 (logs).
+func fluentBitForward(tag string, seq *int, chunk string) []byte {
+	var entries []byte
+	for i := 0; i < recordsPerMode; i++ {
+		entries = appendEntry(entries, *seq, "fluent-bit", true)
+		*seq++
+	}
+	var z bytes.Buffer
+	zw := gzip.NewWriter(&z)
+	zw.Write(entries)
+	zw.Close()
+	b := msgp.AppendArrayHeader(nil, 3)
+	b = msgp.AppendString(b, tag)
+	b = msgp.AppendBytes(b, z.Bytes())
+	b = msgp.AppendMapHeader(b, 4)
+	b = msgp.AppendString(b, "chunk")
+	b = msgp.AppendString(b, chunk)
+	b = msgp.AppendString(b, "size")
+	b = msgp.AppendInt64(b, recordsPerMode)
+	b = msgp.AppendString(b, "compressed")
+	b = msgp.AppendString(b, "gzip")
+	b = msgp.AppendString(b, "fluent_signal")
+	return msgp.AppendInt64(b, 0)
+}
+
+// fluentBitChunkID is the chunk option Fluent Bit's forward output sends:
+// base64 of the first 16 bytes of the SHA-512 of the payload.
+func fluentBitChunkID(payload []byte) string {
+	sum := sha512.Sum512(payload)
+	return base64.StdEncoding.EncodeToString(sum[:16])
 }
 
 // readAck reads the server's {"ack": chunk}.

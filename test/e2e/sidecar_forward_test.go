@@ -87,7 +87,9 @@ func TestSidecarForwardFluentLogger(t *testing.T) {
 // The four modes of the forward protocol, written from the spec: Message,
 // Forward, PackedForward and CompressedPackedForward (two gzip members,
 // as Fluent Bit's forward output with Compress gzip sends them), EventTime
-// and integer times, each answered by its ack.
+// and integer times, each answered by its ack; and the message Fluent
+// Bit's forward output sends with Compress gzip (one member, size,
+// fluent_signal 0, its base64 chunk id).
 func TestSidecarForwardModes(t *testing.T) {
 	dir := t.TempDir()
 	bucket, store := newBucket(t)
@@ -102,6 +104,9 @@ func TestSidecarForwardModes(t *testing.T) {
 	seq := 0
 	for _, mode := range forwardModes {
 		chunk := fmt.Sprintf("chunk-%s", mode.name)
+		if mode.name == "fluent-bit" {
+			chunk = fluentBitChunkID([]byte(chunk))
+		}
 		msg := mode.encode("modes."+mode.name, &seq, chunk)
 		if _, err := conn.Write(msg); err != nil {
 			t.Fatal(err)
