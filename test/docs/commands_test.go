@@ -194,7 +194,7 @@ func TestMakeFuzzTargetsExist(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	targets := regexp.MustCompile(`-fuzz (Fuzz\w+) .* \./(\w+)/`).FindAllStringSubmatch(string(mk), -1)
+	targets := regexp.MustCompile(`-fuzz (Fuzz\w+) .* \./([\w/]+)/`).FindAllStringSubmatch(string(mk), -1)
 	if len(targets) < 5 {
 		t.Fatalf("found %d fuzz targets in the Makefile", len(targets))
 	}
