@@ -156,7 +156,12 @@ func (c *conn) readFailed(start int64, err error) {
 	case between:
 		s.env.Log.Debugf("forward source %s: the connection from %s ended: %v", s.name, c.peer, err)
 	default:
-		s.env.Log.Debugf("forward source %s: the connection from %s ended inside a message at byte offset %d (%d bytes of it received, not acknowledged): %v", s.name, c.peer, start, c.w-c.r, err)
+		// A message cut short is bad input like a malformed one: the
+		// client's records in it were not taken, and its operator should
+		// hear of it.
+		s.env.Stats.Reject("truncated", 1)
+		s.env.Log.Limitedf(out_s3append.LevelWarn, "forward-truncated:"+s.name,
+			"forward source %s: the connection from %s ended inside a message at byte offset %d (%d bytes of it received, not acknowledged): %v", s.name, c.peer, start, c.w-c.r, err)
 	}
 }
 
