@@ -48,6 +48,15 @@ func (s *Source) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.answerError(w, http.StatusBadRequest, "the path, the tag, holds a control character or invalid UTF-8")
 		return
 	}
+	if !s.slots.TryAcquire() {
+		st.Reject("busy", 1)
+		s.env.Log.Limitedf(out_s3append.LevelWarn, "busy", "request from %s for tag %s not taken: max_concurrent_requests (%d) are being worked on; answered 503, the client sends it again",
+			r.RemoteAddr, tag, cap(s.slots))
+		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(s.cfg.retryAfter.Seconds()))))
+		s.answerError(w, http.StatusServiceUnavailable, "busy: send the batch again later")
+		return
+	}
+	defer s.slots.Release()
 	if r.ContentLength > s.cfg.maxBody {
 		s.tooLarge(w, r, fmt.Errorf("%w: Content-Length %d, max_body_size is %d bytes", errTooLarge, r.ContentLength, s.cfg.maxBody))
 		return

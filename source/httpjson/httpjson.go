@@ -9,6 +9,10 @@
 // is refused whole with 400 naming the line, so the client's corrected
 // retry is not a duplicate of records already taken.
 //
+// At most max_concurrent_requests requests are worked on at once; one
+// more is answered 503 with Retry-After at once (counted as busy), which
+// bounds the memory bodies take.
+//
 // Other answers: 401 without the auth_token, 405 for any method but
 // POST, 413 past max_body_size (as sent or decompressed), 415 for a
 // Content-Encoding other than gzip, zstd or identity. The path is the
@@ -32,7 +36,7 @@ import (
 // Kind is the source type "http".
 var Kind = source.Kind{
 	Type: "http",
-	Keys: append([]string{"time_key", "time_key_format", "retry_after", "max_body_size", "auth_token", "socket_mode"},
+	Keys: append([]string{"time_key", "time_key_format", "retry_after", "max_body_size", "max_concurrent_requests", "auth_token", "socket_mode"},
 		source.TLSKeys...),
 	Build: func(s *source.Settings) source.Source { return newSource(readConfig(s)) },
 }
@@ -46,6 +50,7 @@ type config struct {
 	timeKey    timeKey
 	retryAfter time.Duration
 	maxBody    int64 // decompressed, and the compressed body too
+	slots      int   // requests worked on at once
 	token      string
 	tls        *tls.Config
 }
@@ -64,6 +69,7 @@ func readConfig(s *source.Settings) config {
 		tag:        s.String("tag", defaultTag),
 		retryAfter: s.Duration("retry_after", defaultRetryAfter),
 		maxBody:    s.Size("max_body_size", defaultMaxBody),
+		slots:      s.Int("max_concurrent_requests", source.DefaultMaxConcurrentRequests, 1),
 		token:      s.String("auth_token", ""),
 		tls:        s.TLS(),
 	}

@@ -26,13 +26,14 @@ type Source struct {
 	cfg    config
 	env    source.Env
 	bodies *bodyReader
+	slots  source.Slots
 	srv    *http.Server
 	addr   string
 	done   chan struct{} // closed when Serve has returned
 }
 
 func newSource(c config) *Source {
-	return &Source{cfg: c, bodies: newBodyReader(c.maxBody)}
+	return &Source{cfg: c, bodies: newBodyReader(c.maxBody), slots: source.NewSlots(max(c.slots, 1))}
 }
 
 // Start binds the listen address and serves in the background.

@@ -40,6 +40,14 @@ func (s *Source) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
+	if !s.slots.TryAcquire() {
+		st.Reject("busy", 1)
+		s.env.Log.Limitedf(out_s3append.LevelWarn, "busy", "request from %s not taken: max_concurrent_requests (%d) are being worked on; answered 503, the client sends it again", r.RemoteAddr, cap(s.slots))
+		writeStatus(w, http.StatusServiceUnavailable, isJSON, codeUnavailable, "busy: send the request again later")
+		return
+	}
+	defer s.slots.Release()
+
 	buf := bufPool.Get().(*bytes.Buffer)
 	buf.Reset()
 	defer bufPool.Put(buf)

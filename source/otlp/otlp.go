@@ -22,7 +22,7 @@ import (
 // Kind is the otlp source type of the configuration file.
 var Kind = source.Kind{
 	Type: "otlp",
-	Keys: append([]string{"tag_from_resource", "max_body_size", "auth_token", "socket_mode"}, source.TLSKeys...),
+	Keys: append([]string{"tag_from_resource", "max_body_size", "max_concurrent_requests", "auth_token", "socket_mode"}, source.TLSKeys...),
 	Build: func(s *source.Settings) source.Source {
 		return &Source{
 			name:    s.Name,
@@ -32,6 +32,7 @@ var Kind = source.Kind{
 			tag:     s.String("tag", "otlp"),
 			fromRes: s.String("tag_from_resource", ""),
 			maxBody: s.Size("max_body_size", 10<<20),
+			slots:   source.NewSlots(s.Int("max_concurrent_requests", source.DefaultMaxConcurrentRequests, 1)),
 			token:   s.String("auth_token", ""),
 		}
 	},
@@ -53,9 +54,10 @@ type Source struct {
 	mode    os.FileMode
 	tls     *tls.Config
 	tag     string
-	fromRes string // resource attribute whose value extends the tag
-	maxBody int64  // bound on the body, compressed and decompressed
-	token   string // bearer token clients must present, when set
+	fromRes string       // resource attribute whose value extends the tag
+	maxBody int64        // bound on the body, compressed and decompressed
+	slots   source.Slots // requests worked on at once
+	token   string       // bearer token clients must present, when set
 
 	env  source.Env
 	ln   net.Listener

@@ -122,16 +122,21 @@ func TestBadBodiesAnswer400(t *testing.T) {
 	}
 }
 
-// endless yields n bytes of zeros and counts what was read.
-type endless struct{ n, read int64 }
+// endless yields n bytes of zeros and counts what was read; the HTTP
+// client's transport may still be reading it when the answer is back.
+type endless struct {
+	n    int64
+	read atomic.Int64
+}
 
 func (e *endless) Read(p []byte) (int, error) {
-	if e.read >= e.n {
+	done := e.read.Load()
+	if done >= e.n {
 		return 0, io.EOF
 	}
-	k := min(int64(len(p)), e.n-e.read)
+	k := min(int64(len(p)), e.n-done)
 	clear(p[:k])
-	e.read += k
+	e.read.Add(k)
 	return int(k), nil
 }
 
@@ -167,8 +172,8 @@ func TestTooLargeAnswers413(t *testing.T) {
 			continue
 		}
 		statusOf(t, resp, got)
-		if e, ok := tc.body.(*endless); ok && e.read >= e.n {
-			t.Errorf("%s: the whole %d bytes were sent", tc.name, e.read)
+		if e, ok := tc.body.(*endless); ok && e.read.Load() >= e.n {
+			t.Errorf("%s: the whole %d bytes were sent", tc.name, e.read.Load())
 		}
 	}
 	if reasons, counts := st.Rejects(); len(reasons) != 1 || reasons[0] != "too_large" || counts[0] != int64(len(cases)) {
