@@ -26,6 +26,9 @@ type Service struct {
 	// MetricsListen is host:port of /metrics, /healthz and /readyz ("": none).
 	MetricsListen string
 	LogLevel      out_s3append.Level
+	// MemoryLimit is the Go runtime's soft memory limit in bytes (0: the
+	// runtime's own, or GOMEMLIMIT from the environment).
+	MemoryLimit int64
 }
 
 // SourceConfig is one item of sources:, built but not listening.
@@ -58,7 +61,7 @@ func (e *ConfigError) Error() string {
 }
 
 // serviceKeys are the settings of service:.
-var serviceKeys = []string{"metrics_listen", "log_level"}
+var serviceKeys = []string{"metrics_listen", "log_level", "memory_limit"}
 
 // outputHostKeys are the settings of an output item that are the
 // sidecar's rather than the plugin's options.
@@ -179,6 +182,13 @@ func readService(p *problems, n *yaml.Node, lookup func(string) (string, bool), 
 		}
 	}
 	s.MetricsListen = values["metrics_listen"]
+	if v, ok := values["memory_limit"]; ok && v != "" {
+		n, err := conf.ParseSize(v)
+		if err != nil || n < 16<<20 {
+			p.add(lines["memory_limit"], "service: memory_limit: %q is not a size of 16M or more (e.g. 64M, 1G)", v)
+		}
+		s.MemoryLimit = n
+	}
 	if v, ok := values["log_level"]; ok {
 		level, found := parseLevel(v)
 		if !found {

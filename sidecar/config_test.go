@@ -15,6 +15,7 @@ func TestConfigReadsServiceSourcesAndOutputs(t *testing.T) {
 service:
   metrics_listen: 127.0.0.1:0
   log_level: debug
+  memory_limit: 64M
 sources:
   - type: forward
     listen: 127.0.0.1:24224
@@ -35,7 +36,7 @@ outputs:
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.Service.MetricsListen != "127.0.0.1:0" || cfg.Service.LogLevel.String() != "debug" {
+	if cfg.Service.MetricsListen != "127.0.0.1:0" || cfg.Service.LogLevel.String() != "debug" || cfg.Service.MemoryLimit != 64<<20 {
 		t.Errorf("service read as %+v", cfg.Service)
 	}
 	if len(cfg.Sources) != 2 || cfg.Sources[0].Name != "forward.0" || cfg.Sources[1].Name != "direct.0" {
@@ -143,5 +144,15 @@ func TestExpandEnv(t *testing.T) {
 	}
 	if _, missing := expandEnv("${U}", lookup); len(missing) != 1 || missing[0] != "U" {
 		t.Errorf("an unset variable is reported as %v", missing)
+	}
+}
+
+func TestConfigRefusesASmallOrBadMemoryLimit(t *testing.T) {
+	for _, v := range []string{"1M", "lots"} {
+		text := "service:\n  memory_limit: " + v + "\nsources:\n  - type: direct\n    listen: 127.0.0.1:0\noutputs:\n  - match: '*'\n    bucket: b\n"
+		_, err := Parse("m.yaml", []byte(text), testKinds(nil), env(nil))
+		if err == nil || !strings.Contains(err.Error(), `m.yaml:2: service: memory_limit: "`+v+`"`) {
+			t.Errorf("memory_limit %s: %v", v, err)
+		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -47,6 +48,11 @@ func Start(cfg *Config, logOut io.Writer) (*Sidecar, error) {
 func start(cfg *Config, logOut io.Writer, store func(*OutputConfig) s3api.Store) (*Sidecar, error) {
 	s := &Sidecar{cfg: cfg, logOut: logOut, log: out_s3append.NewComponentLogger(logOut, "sidecar")}
 	s.log.SetLevel(cfg.Service.LogLevel)
+	if cfg.Service.MemoryLimit > 0 {
+		// A soft limit: the garbage collector works harder as the heap
+		// nears it, instead of letting it grow to twice what is live.
+		debug.SetMemoryLimit(cfg.Service.MemoryLimit)
+	}
 	s.router = &router{log: s.log}
 	for _, oc := range cfg.Outputs {
 		log := out_s3append.NewLogger(logOut, oc.Name)

@@ -75,7 +75,7 @@ const sidecarReady = 2 * time.Minute
 // sidecar with SIGTERM and waits for its exit, after which everything is
 // uploaded (shutdown_timeout is long). It then checks that every record
 // landed once.
-func runSidecar(env *benchEnv, bucket string, load sidecarLoad, idle int) (sidecarRow, error) {
+func runSidecar(env *benchEnv, bucket string, load sidecarLoad, idle int, memoryLimit string) (sidecarRow, error) {
 	store, err := env.srv.Store(bucket)
 	if err != nil {
 		return sidecarRow{}, err
@@ -94,7 +94,7 @@ func runSidecar(env *benchEnv, bucket string, load sidecarLoad, idle int) (sidec
 	}
 	config := filepath.Join(dir, "s3append.yaml")
 	source := strings.ReplaceAll(load.source, "$DIR", dir)
-	if err := os.WriteFile(config, []byte(sidecarConfig(env, bucket, proxy.URL, dir, source)), 0o644); err != nil {
+	if err := os.WriteFile(config, []byte(sidecarConfig(env, bucket, proxy.URL, dir, source, memoryLimit)), 0o644); err != nil {
 		return sidecarRow{}, err
 	}
 	cpuBefore, err := childrenCPU()
@@ -172,7 +172,7 @@ func runSidecar(env *benchEnv, bucket string, load sidecarLoad, idle int) (sidec
 // sidecarConfig is the sidecar's configuration: the metrics endpoint (its
 // counters tell when a lines run has been read), the source, and one
 // output taking every tag.
-func sidecarConfig(env *benchEnv, bucket, endpoint, dir, source string) string {
+func sidecarConfig(env *benchEnv, bucket, endpoint, dir, source, memoryLimit string) string {
 	opts := map[string]string{
 		"bucket": bucket, "region": env.srv.Region, "endpoint": endpoint,
 		"use_path_style": "true", "checksum": "when_required",
@@ -187,7 +187,11 @@ func sidecarConfig(env *benchEnv, bucket, endpoint, dir, source string) string {
 	}
 	sort.Strings(keys)
 	var b strings.Builder
-	b.WriteString("service:\n  metrics_listen: 127.0.0.1:0\nsources:\n")
+	b.WriteString("service:\n  metrics_listen: 127.0.0.1:0\n")
+	if memoryLimit != "" {
+		fmt.Fprintf(&b, "  memory_limit: %s\n", memoryLimit)
+	}
+	b.WriteString("sources:\n")
 	b.WriteString(source)
 	b.WriteString("outputs:\n  - match: '*'\n")
 	for _, k := range keys {

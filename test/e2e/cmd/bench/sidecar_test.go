@@ -30,8 +30,8 @@ func TestSidecarRunsSmall(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rows) != 6 || !rows[0].plugin {
-		t.Fatalf("%d rows, want the plugin's first and five sidecar runs: %+v", len(rows), rows)
+	if len(rows) != 7 || !rows[0].plugin {
+		t.Fatalf("%d rows, want the plugin's first and six sidecar runs: %+v", len(rows), rows)
 	}
 	for _, r := range rows {
 		if r.records < records || r.inBytes == 0 || r.objects == 0 || r.parts < r.objects || r.outBytes == 0 {
@@ -44,14 +44,17 @@ func TestSidecarRunsSmall(t *testing.T) {
 			t.Errorf("%s: %d records, want %d", r.name, r.records, records)
 		}
 	}
-	if rows[2].idleConnections != idle || rows[1].idleConnections != 0 {
-		t.Errorf("idle connections %d and %d, want 0 and %d", rows[1].idleConnections, rows[2].idleConnections, idle)
+	if rows[2].idleConnections != idle || rows[3].idleConnections != idle || rows[1].idleConnections != 0 {
+		t.Errorf("idle connections %d, %d and %d, want 0, %d and %d", rows[1].idleConnections, rows[2].idleConnections, rows[3].idleConnections, idle, idle)
+	}
+	if !strings.Contains(rows[3].name, "memory_limit 64M") {
+		t.Errorf("the fourth row is %q, want the idle run with memory_limit 64M", rows[3].name)
 	}
 	var b bytes.Buffer
 	(&table{sidecar: rows}).print(&b)
 	out := b.String()
-	if n := strings.Count(out, "| sidecar: "); n != 5 {
-		t.Errorf("%d sidecar rows in the table, want 5:\n%s", n, out)
+	if n := strings.Count(out, "| sidecar: "); n != 6 {
+		t.Errorf("%d sidecar rows in the table, want 6:\n%s", n, out)
 	}
 	if !strings.Contains(out, "peak RSS ≤ 80 MB with 20 connections") || !strings.Contains(out, "≥ 250k rec/s") {
 		t.Errorf("targets missing from the table:\n%s", out)

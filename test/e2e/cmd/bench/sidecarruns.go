@@ -16,6 +16,8 @@ type sidecarRun struct {
 	bucket string
 	load   func(records int) sidecarLoad
 	idle   int
+	// memoryLimit is service.memory_limit ("": unset).
+	memoryLimit string
 	// target is the rate to print beside the result (0: none), in unit.
 	target float64
 	unit   string
@@ -36,18 +38,22 @@ func sidecarRuns(env *benchEnv, records, idle int) ([]sidecarRow, error) {
 	}
 	rows := []sidecarRow{plugin}
 	for _, r := range []sidecarRun{
-		{"bench-sc-forward", forwardLoad, 0, 400_000, "rec/s"},
-		{"bench-sc-forward-idle", forwardLoad, idle, 0, ""},
-		{"bench-sc-http", httpLoad, 0, 250_000, "rec/s"},
-		{"bench-sc-lines", linesLoad, 0, 400_000, "lines/s"},
-		{"bench-sc-otlp", otlpLoad, 0, 0, ""},
+		{"bench-sc-forward", forwardLoad, 0, "", 400_000, "rec/s"},
+		{"bench-sc-forward-idle", forwardLoad, idle, "", 0, ""},
+		{"bench-sc-forward-idle-limit", forwardLoad, idle, "64M", 0, ""},
+		{"bench-sc-http", httpLoad, 0, "", 250_000, "rec/s"},
+		{"bench-sc-lines", linesLoad, 0, "", 400_000, "lines/s"},
+		{"bench-sc-otlp", otlpLoad, 0, "", 0, ""},
 	} {
 		load := r.load(records)
 		if r.idle > 0 {
 			load.name += fmt.Sprintf(", %d idle connections open", r.idle)
 		}
+		if r.memoryLimit != "" {
+			load.name += ", memory_limit " + r.memoryLimit
+		}
 		fmt.Fprintf(os.Stderr, "bench: sidecar, %s, %d records\n", load.name, records)
-		row, err := runSidecar(env, r.bucket, load, r.idle)
+		row, err := runSidecar(env, r.bucket, load, r.idle, r.memoryLimit)
 		if err != nil {
 			return nil, fmt.Errorf("sidecar, %s: %w", load.name, err)
 		}
