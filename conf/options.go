@@ -251,7 +251,7 @@ var specs = []optionSpec{
 	},
 	{
 		Option: Option{Name: "parquet_schema", FluentBitS3: "-",
-			Description: `With format parquet: the declared schema, inline (a JSON object) or the path of a file holding it. Each member is a record field: a type (string, int64, double, boolean, json), an object of fields (a group) or a one-element array (a list), e.g. {"level":"string","status":"int64","kubernetes":{"namespace_name":"string","labels":"json"},"tags":["string"]}. Unset, each object's schema is inferred from its records.`},
+			Description: `With format parquet: the declared schema, inline (a JSON object), the path of a file holding it, or a schema shipped with s3append by name (s3_access_logs: S3 server access logs). Each member is a record field: a type (string, int64, double, boolean, json), an object of fields (a group) or a one-element array (a list), e.g. {"level":"string","status":"int64","kubernetes":{"namespace_name":"string","labels":"json"},"tags":["string"]}. Unset, each object's schema is inferred from its records.`},
 		apply: func(c *Config, v string) error { return c.readParquetSchema(v) },
 		// A file's path is shown; an inline schema is not repeated in front
 		// of each problem found in it.

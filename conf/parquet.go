@@ -8,8 +8,9 @@ import (
 	"github.com/s3append/s3append/format"
 )
 
-// readParquetSchema takes parquet_schema: inline JSON, or the path of a
-// file holding it. The text is checked by Validate.
+// readParquetSchema takes parquet_schema: inline JSON, the name of a
+// built-in schema, or the path of a file holding it. The text is checked
+// by Validate.
 func (c *Config) readParquetSchema(v string) error {
 	c.ParquetSchema = ParquetSchemaSource{From: v}
 	if v == "" {
@@ -19,8 +20,20 @@ func (c *Config) readParquetSchema(v string) error {
 		c.ParquetSchema.Text = v
 		return nil
 	}
+	if b, ok := builtinSchemas[v]; ok {
+		c.ParquetSchema.Text = b.text
+		// json_date_key comes earlier in the option table, so Raw says
+		// by now whether the user set it.
+		if _, set := c.Raw["json_date_key"]; !set && b.dateKey != "" {
+			c.JSONDateKey = b.dateKey
+		}
+		return nil
+	}
 	text, err := os.ReadFile(v)
 	if err != nil {
+		if !strings.ContainsAny(v, "/.") {
+			return fmt.Errorf("is neither a built-in schema (%s), an inline JSON schema nor a readable file: %v", builtinSchemaNames(), err)
+		}
 		return fmt.Errorf("is neither an inline JSON schema nor a readable file: %v", err)
 	}
 	c.ParquetSchema.Text = string(text)
@@ -50,6 +63,12 @@ func (c *Config) parquetProblems(bad func(option, reason string, also ...string)
 				bad("parquet_schema", line)
 			}
 		}
+	}
+	if b, ok := builtinSchemas[c.ParquetSchema.From]; ok && b.dateKey != "" && c.JSONDateKey == "" {
+		// The records' time is only the event time: without its column
+		// every object would lose it.
+		bad("json_date_key", "leaves out the time of every record: parquet_schema "+c.ParquetSchema.From+
+			" keeps it only in the event time column; leave json_date_key unset (the column is then named "+b.dateKey+") or give the column a name", "parquet_schema")
 	}
 	switch c.ParquetUnknownFields {
 	case "extra", "drop":
