@@ -1,11 +1,9 @@
 package forward
 
 import (
-	"bytes"
 	"context"
 	"net"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -20,29 +18,11 @@ import (
 // once; reaching it fails the test.
 const bound = 20 * time.Second
 
-// logBuf is a log destination the test reads while the source writes.
-type logBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *logBuf) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logBuf) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 type harness struct {
 	src   *Source
 	sink  *sourcetest.Sink
 	stats *source.Stats
-	log   *logBuf
+	log   *sourcetest.Log
 }
 
 // start builds and starts a forward source on 127.0.0.1:0 (or listen as
@@ -63,7 +43,7 @@ func start(t testing.TB, values map[string]string, sink *sourcetest.Sink) *harne
 	if p := set.Problems(); len(p) > 0 {
 		t.Fatalf("settings: %v", p)
 	}
-	h := &harness{src: src.(*Source), sink: sink, stats: new(source.Stats), log: new(logBuf)}
+	h := &harness{src: src.(*Source), sink: sink, stats: new(source.Stats), log: new(sourcetest.Log)}
 	log := out_s3append.NewComponentLogger(h.log, "input:forward:forward.0")
 	if err := src.Start(source.Env{Sink: sink, Log: log, Stats: h.stats}); err != nil {
 		t.Fatal(err)

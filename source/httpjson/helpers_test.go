@@ -8,7 +8,6 @@ import (
 	"net"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -21,31 +20,12 @@ import (
 	"github.com/tinylib/msgp/msgp"
 )
 
-// lockedBuffer is a log destination the server's goroutines may write to
-// while the test reads it.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // running is a started source with a client for it.
 type running struct {
 	src    *Source
 	sink   *sourcetest.Sink
 	stats  *source.Stats
-	log    *lockedBuffer
+	log    *sourcetest.Log
 	url    string
 	client *http.Client
 }
@@ -66,7 +46,7 @@ func start(t *testing.T, values map[string]string, sink *sourcetest.Sink) *runni
 	if sink == nil {
 		sink = &sourcetest.Sink{}
 	}
-	r := &running{src: src, sink: sink, stats: &source.Stats{}, log: &lockedBuffer{}, client: &http.Client{Timeout: time.Minute}}
+	r := &running{src: src, sink: sink, stats: &source.Stats{}, log: &sourcetest.Log{}, client: &http.Client{Timeout: time.Minute}}
 	logger := out_s3append.NewComponentLogger(r.log, "input:http:test")
 	logger.SetLevel(out_s3append.LevelDebug)
 	if err := src.Start(source.Env{Sink: sink, Log: logger, Stats: r.stats}); err != nil {

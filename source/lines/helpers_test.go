@@ -1,11 +1,9 @@
 package lines
 
 import (
-	"bytes"
 	"context"
 	"net"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,28 +14,11 @@ import (
 	"github.com/tinylib/msgp/msgp"
 )
 
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 type running struct {
 	src   *Source
 	sink  *sourcetest.Sink
 	stats *source.Stats
-	log   *lockedBuffer
+	log   *sourcetest.Log
 }
 
 // start builds and starts a source on 127.0.0.1:0 (unless values say
@@ -56,7 +37,7 @@ func start(t *testing.T, values map[string]string, sink *sourcetest.Sink) *runni
 	if sink == nil {
 		sink = &sourcetest.Sink{}
 	}
-	r := &running{src: src, sink: sink, stats: &source.Stats{}, log: &lockedBuffer{}}
+	r := &running{src: src, sink: sink, stats: &source.Stats{}, log: &sourcetest.Log{}}
 	logger := out_s3append.NewComponentLogger(r.log, "input:lines:test")
 	if err := src.Start(source.Env{Sink: sink, Log: logger, Stats: r.stats}); err != nil {
 		t.Fatal(err)

@@ -30,22 +30,7 @@ func TestQuickStart(t *testing.T) {
 		c.Close()
 		t.Fatal("something already listens on 127.0.0.1:7070, the quick start's port: stop it first")
 	}
-	if out, err := command(root, "make", "--no-print-directory").CombinedOutput(); err != nil {
-		t.Fatalf("make: %v\n%s", err, out)
-	}
-	data := t.TempDir()
-	server := command(root, "scripts/local-s3.sh")
-	server.Env = append(os.Environ(), "LOCAL_S3_DIR="+data)
-	serverLog := &lockedLog{}
-	server.Stdout, server.Stderr = serverLog, serverLog
-	if err := server.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		server.Process.Kill()
-		server.Wait()
-	})
-	waitListening(t, "127.0.0.1:7070", serverLog)
+	quickStartServer(t, root)
 
 	// The quick start's buffer: what a run by hand left there would be
 	// uploaded into this test's bucket and counted.
@@ -63,13 +48,7 @@ func TestQuickStart(t *testing.T) {
 		t.Fatalf("fluent-bit -e build/out_s3append.so -c conf/quickstart.conf: %v\n%s", err, out)
 	}
 
-	t.Setenv("AWS_ACCESS_KEY_ID", "s3append")
-	t.Setenv("AWS_SECRET_ACCESS_KEY", "s3append-local")
-	store, err := s3api.NewAWS(context.Background(), s3api.AWSConfig{Bucket: "logs", Region: "us-east-1",
-		Endpoint: "http://127.0.0.1:7070", UsePathStyle: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+	store := quickStartStore(t)
 	down := filepath.Join(t.TempDir(), "down")
 	keys := download(t, store, down)
 	for _, k := range keys {
@@ -78,6 +57,42 @@ func TestQuickStart(t *testing.T) {
 		}
 	}
 	checkRecords(t, readBack(t, down+"/quickstart/*/*/*/*.json.gz", "gzip"), wantIDs(entries), nil)
+}
+
+// quickStartServer does the quick start's first steps from the top
+// directory root: make, then scripts/local-s3.sh in the background (its
+// data in a directory of the test's own), waiting until it listens.
+func quickStartServer(t *testing.T, root string) {
+	t.Helper()
+	if out, err := command(root, "make", "--no-print-directory").CombinedOutput(); err != nil {
+		t.Fatalf("make: %v\n%s", err, out)
+	}
+	data := t.TempDir()
+	local := command(root, "scripts/local-s3.sh")
+	local.Env = append(os.Environ(), "LOCAL_S3_DIR="+data)
+	serverLog := &lockedLog{}
+	local.Stdout, local.Stderr = serverLog, serverLog
+	if err := local.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		local.Process.Kill()
+		local.Wait()
+	})
+	waitListening(t, "127.0.0.1:7070", serverLog)
+}
+
+// quickStartStore is the quick start's bucket, with its credentials.
+func quickStartStore(t *testing.T) s3api.Store {
+	t.Helper()
+	t.Setenv("AWS_ACCESS_KEY_ID", "s3append")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "s3append-local")
+	store, err := s3api.NewAWS(context.Background(), s3api.AWSConfig{Bucket: "logs", Region: "us-east-1",
+		Endpoint: "http://127.0.0.1:7070", UsePathStyle: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return store
 }
 
 // command is name with args, run in dir.

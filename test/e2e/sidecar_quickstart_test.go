@@ -3,7 +3,6 @@ package e2e
 import (
 	"bytes"
 	"compress/gzip"
-	"context"
 	"fmt"
 	"io"
 	"net"
@@ -14,7 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/s3append/s3append/out_s3append/s3api"
 	"github.com/s3append/s3append/test/e2e/s3server"
 	"github.com/s3append/s3append/test/e2e/sidecarproc"
 )
@@ -36,22 +34,7 @@ func TestSidecarQuickStart(t *testing.T) {
 			t.Fatalf("something already listens on %s, a port of the quick start: stop it first", addr)
 		}
 	}
-	if out, err := command(root, "make", "--no-print-directory").CombinedOutput(); err != nil {
-		t.Fatalf("make: %v\n%s", err, out)
-	}
-	data := t.TempDir()
-	srv := command(root, "scripts/local-s3.sh")
-	srv.Env = append(os.Environ(), "LOCAL_S3_DIR="+data)
-	serverLog := &lockedLog{}
-	srv.Stdout, srv.Stderr = serverLog, serverLog
-	if err := srv.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		srv.Process.Kill()
-		srv.Wait()
-	})
-	waitListening(t, "127.0.0.1:7070", serverLog)
+	quickStartServer(t, root)
 	if err := os.RemoveAll("/tmp/s3append-sidecar-quickstart"); err != nil {
 		t.Fatal(err)
 	}
@@ -91,13 +74,7 @@ func TestSidecarQuickStart(t *testing.T) {
 		t.Fatalf("s3append: %v\n%s", err, p.Log())
 	}
 
-	t.Setenv("AWS_ACCESS_KEY_ID", "s3append")
-	t.Setenv("AWS_SECRET_ACCESS_KEY", "s3append-local")
-	store, err := s3api.NewAWS(context.Background(), s3api.AWSConfig{Bucket: "logs", Region: "us-east-1",
-		Endpoint: "http://127.0.0.1:7070", UsePathStyle: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+	store := quickStartStore(t)
 	down := filepath.Join(t.TempDir(), "down")
 	var got []string
 	for _, k := range download(t, store, down) {
