@@ -68,3 +68,18 @@ type Kind struct {
 	// the source, not yet listening.
 	Build func(s *Settings) Source
 }
+
+// OnceSink is a Sink that also takes batches a source can hand over again
+// after a crash (it re-reads its input), exactly once: DeliverOnce names
+// the batch with token, unique per attempt (the source puts a generation
+// of its own in it). OK means the batch is durable and the token recorded
+// with it, in one step: after any crash either both are there or
+// neither. Committed says whether the batch named token was taken by
+// every output that takes tag; Forget drops tokens the source has since
+// recorded as taken in its own durable state.
+type OnceSink interface {
+	Sink
+	DeliverOnce(tag string, events []byte, token string) Result
+	Committed(tag, token string) bool
+	Forget(tag string, tokens ...string) error
+}
