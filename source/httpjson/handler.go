@@ -36,9 +36,15 @@ func (s *Source) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.answerError(w, http.StatusUnauthorized, "a valid Authorization: Bearer token is required")
 		return
 	}
+	if r.Method == http.MethodGet || r.Method == http.MethodHead {
+		// A client's health check (Vector's healthcheck.uri, a load
+		// balancer's probe) may point at the source itself.
+		s.answer(w, http.StatusOK, map[string]string{"status": "ok", "send": "POST /<tag> with NDJSON or a JSON array"})
+		return
+	}
 	if r.Method != http.MethodPost {
 		st.Reject("bad_request", 1)
-		w.Header().Set("Allow", http.MethodPost)
+		w.Header().Set("Allow", "GET, HEAD, POST")
 		s.answerError(w, http.StatusMethodNotAllowed, "send batches with POST /<tag>")
 		return
 	}

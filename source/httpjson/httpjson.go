@@ -13,8 +13,9 @@
 // more is answered 503 with Retry-After at once (counted as busy), which
 // bounds the memory bodies take.
 //
-// Other answers: 401 without the auth_token, 405 for any method but
-// POST, 413 past max_body_size (as sent or decompressed), 415 for a
+// GET and HEAD are answered 200 (a client's health check may aim at the
+// source). Other answers: 401 without the auth_token, 405 for any other
+// method but POST, 413 past max_body_size (as sent or decompressed), 415 for a
 // Content-Encoding other than gzip, zstd or identity. The path is the
 // tag, whatever it is: there is no 404.
 //

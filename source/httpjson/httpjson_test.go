@@ -347,11 +347,26 @@ func TestAuthToken(t *testing.T) {
 
 func TestMethodNotAllowed(t *testing.T) {
 	r := start(t, nil, nil)
-	for _, m := range []string{http.MethodGet, http.MethodPut, http.MethodDelete} {
-		req, _ := http.NewRequest(m, r.url+"/healthz", nil)
-		if resp, _ := r.do(t, req); resp.StatusCode != http.StatusMethodNotAllowed || resp.Header.Get("Allow") != "POST" {
+	for _, m := range []string{http.MethodPut, http.MethodDelete, http.MethodPatch} {
+		req, _ := http.NewRequest(m, r.url+"/app", nil)
+		if resp, _ := r.do(t, req); resp.StatusCode != http.StatusMethodNotAllowed || resp.Header.Get("Allow") != "GET, HEAD, POST" {
 			t.Errorf("%s: got %d", m, resp.StatusCode)
 		}
+	}
+}
+
+// A health check aimed at the source (Vector's healthcheck.uri, a load
+// balancer) is answered 200 and takes nothing.
+func TestHealthCheckIsAnswered(t *testing.T) {
+	r := start(t, nil, nil)
+	for _, m := range []string{http.MethodGet, http.MethodHead} {
+		req, _ := http.NewRequest(m, r.url+"/vector.app", nil)
+		if resp, _ := r.do(t, req); resp.StatusCode != http.StatusOK {
+			t.Errorf("%s: got %d, want 200", m, resp.StatusCode)
+		}
+	}
+	if n := len(r.sink.Batches()); n != 0 {
+		t.Errorf("%d batches delivered by health checks, want none", n)
 	}
 }
 
