@@ -259,3 +259,36 @@ func TestSameTokenHandedOverTwiceAtOnce(t *testing.T) {
 	in.Close()
 	exactlyOnce(t, landed(t, s3, ""), batches*n)
 }
+
+// A flush's dead letters never stay in the flush scratch's spare group
+// slots: a later flush with more routes reusing a slot would write them
+// (and the dead letters of its own) into an events frame.
+func TestDeadLettersDoNotLeakIntoLaterFlushes(t *testing.T) {
+	s3 := s3api.NewMemory()
+	in, _ := startInstance(t, testConfig(t, t.TempDir(), hourly), s3)
+	id := 0
+	next := func(n int, step time.Duration) []byte {
+		c := chunk(id, n, t0, step, 5)
+		id += n
+		return c
+	}
+	for i := 0; i < 20; i++ {
+		if r := in.Flush("app", next(3, time.Hour)); r != OK { // three routes
+			t.Fatal(r)
+		}
+		if r := in.Flush("app", append(next(2, time.Millisecond), notMapEvent()...)); r != OK { // one route and a dead letter
+			t.Fatal(r)
+		}
+		if r := in.Flush("app", next(2, time.Hour)); r != OK { // two routes
+			t.Fatal(r)
+		}
+	}
+	in.Close()
+	exactlyOnce(t, landed(t, s3, ""), id)
+	if dl := deadLetters(t, s3); len(dl) != 20 {
+		t.Fatalf("%d dead letters, want 20", len(dl))
+	}
+	if n := in.Stats().RecordsRejected[RejectUnencodable].Load(); n != 0 {
+		t.Fatalf("%d buffered records could not be read back", n)
+	}
+}
