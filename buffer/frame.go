@@ -32,7 +32,84 @@ const (
 	// KindDeadLetter: the rest of the payload is JSON lines describing
 	// records that could not be read or encoded, uploaded as they are.
 	KindDeadLetter byte = 3
+	// KindEventsOnce: events of a batch handed over with a token
+	// (FlushOnce): the data is the token header (uvarint length, token
+	// bytes) followed by the events exactly as kind 1 carries them. The
+	// token lets recovery drop the frames of a batch whose commit never
+	// reached the token journal (see tokens.go).
+	KindEventsOnce byte = 4
+	// KindDeadLetterOnce: dead-letter lines written by the same handing
+	// over, with the same token header, so they are dropped together with
+	// the batch's events when its token is void.
+	KindDeadLetterOnce byte = 5
 )
+
+// MaxTokenLength bounds a token, so that a token header is small next to
+// the records it names and a journal entry is never large.
+const MaxTokenLength = 1024
+
+// appendTokenHeader appends the token header of a kind 4 or 5 frame.
+func appendTokenHeader(dst []byte, token string) []byte {
+	dst = binary.AppendUvarint(dst, uint64(len(token)))
+	return append(dst, token...)
+}
+
+// tokenHeaderSize is the size of the token header of token.
+func tokenHeaderSize(token string) int {
+	var b [binary.MaxVarintLen64]byte
+	return binary.PutUvarint(b[:], uint64(len(token))) + len(token)
+}
+
+// TokenOf splits the data of a kind 4 or 5 frame into its token and the
+// rest. ok is false for other kinds and for a header that does not parse
+// (which a checksummed frame written by this package never has).
+func TokenOf(kind byte, data []byte) (token, rest []byte, ok bool) {
+	if kind != KindEventsOnce && kind != KindDeadLetterOnce {
+		return nil, nil, false
+	}
+	n, w := binary.Uvarint(data)
+	if w <= 0 || n > uint64(len(data)-w) {
+		return nil, nil, false
+	}
+	return data[w : w+int(n)], data[w+int(n):], true
+}
+
+// EventsOf returns the msgpack events a frame carries: the data of a kind
+// 1 frame, the data after the token header of a kind 4 frame. Every reader
+// of events goes through it, so a batch handed over with a token reads as
+// any other.
+func EventsOf(kind byte, data []byte) ([]byte, bool) {
+	switch kind {
+	case KindEvents:
+		return data, true
+	case KindEventsOnce:
+		_, rest, ok := TokenOf(kind, data)
+		return rest, ok
+	}
+	return nil, false
+}
+
+// DeadLettersOf returns the dead-letter lines a frame carries (kinds 3
+// and 5), as EventsOf does for events.
+func DeadLettersOf(kind byte, data []byte) ([]byte, bool) {
+	switch kind {
+	case KindDeadLetter:
+		return data, true
+	case KindDeadLetterOnce:
+		_, rest, ok := TokenOf(kind, data)
+		return rest, ok
+	}
+	return nil, false
+}
+
+// OnceKind is the kind of the frame that carries a frame of kind (1 or 3)
+// for a batch handed over with a token.
+func OnceKind(kind byte) byte {
+	if kind == KindDeadLetter {
+		return KindDeadLetterOnce
+	}
+	return KindEventsOnce
+}
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
@@ -52,6 +129,11 @@ func appendFrameHeader(dst []byte, kind byte, data []byte) []byte {
 
 // FrameSize is the number of bytes a frame of len(data) bytes of data takes.
 func FrameSize(dataLen int) int64 { return int64(frameHeaderSize + 1 + dataLen) }
+
+// FrameSizeOnce is FrameSize for a frame that carries token (kinds 4, 5).
+func FrameSizeOnce(token string, dataLen int) int64 {
+	return FrameSize(tokenHeaderSize(token) + dataLen)
+}
 
 // errTorn marks the end of the valid frames of a segment.
 var errTorn = errors.New("torn or corrupt frame")

@@ -1,6 +1,8 @@
 package buffer
 
 import (
+	"encoding/binary"
+	"hash/crc32"
 	"io"
 	"os"
 	"path/filepath"
@@ -39,6 +41,22 @@ func (o *Object) SizeLocked() int64 { return o.seg.size }
 // been reserved with Store.Reserve (FrameSize(len(data)) bytes).
 func (o *Object) AppendLocked(kind byte, data []byte) error {
 	o.scratch = appendFrameHeader(o.scratch[:0], kind, data)
+	if err := o.seg.append(o.scratch); err != nil {
+		return err
+	}
+	return o.seg.append(data)
+}
+
+// AppendOnceLocked writes one frame of a batch named by token: kind (1
+// or 3) becomes 4 or 5 and the data is preceded by the token header.
+// Space must have been reserved (FrameSizeOnce(token, len(data)) bytes).
+func (o *Object) AppendOnceLocked(kind byte, token string, data []byte) error {
+	kind = OnceKind(kind)
+	hdr := appendTokenHeader(nil, token)
+	crc := crc32.Update(crc32.Update(crc32.Update(0, castagnoli, []byte{kind}), castagnoli, hdr), castagnoli, data)
+	o.scratch = binary.LittleEndian.AppendUint32(o.scratch[:0], uint32(1+len(hdr)+len(data)))
+	o.scratch = binary.LittleEndian.AppendUint32(o.scratch, crc)
+	o.scratch = append(append(o.scratch, kind), hdr...)
 	if err := o.seg.append(o.scratch); err != nil {
 		return err
 	}

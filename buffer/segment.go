@@ -77,11 +77,17 @@ var errBadHeader = errors.New("missing or unknown segment header")
 // scanFrames returns the offset just past the last intact frame and, when
 // the file goes on past it, why the rest was rejected.
 func scanFrames(r io.ReaderAt, size int64) (end int64, reason string, err error) {
-	hdr := make([]byte, len(segmentMagic))
-	if _, err := r.ReadAt(hdr, 0); err != nil || !bytes.Equal(hdr, segmentMagic) {
+	return scanFramesAfter(r, size, segmentMagic)
+}
+
+// scanFramesAfter is scanFrames for a file of frames opened by magic (a
+// segment, or the token journal).
+func scanFramesAfter(r io.ReaderAt, size int64, magic []byte) (end int64, reason string, err error) {
+	hdr := make([]byte, len(magic))
+	if _, err := r.ReadAt(hdr, 0); err != nil || !bytes.Equal(hdr, magic) {
 		return 0, "", errBadHeader
 	}
-	fr := newFrameReader(r, int64(len(segmentMagic)), size)
+	fr := newFrameReader(r, int64(len(magic)), size)
 	for {
 		_, _, err := fr.next()
 		if err == io.EOF {

@@ -21,6 +21,7 @@ import (
 //	    manifest.json           key, encoding, upload progress
 //	    data.seg                the object's frames
 //	<dir>/quarantine/           damaged objects moved aside at recovery
+//	<dir>/tokens                the token journal (tokens.go), once a token was used
 //
 // See FORMAT.md for the file formats and the recovery rules.
 type Store struct {
@@ -28,6 +29,14 @@ type Store struct {
 	limit int64 // bytes; 0 = unlimited
 	used  atomic.Int64
 	lock  *os.File
+	tok   *tokens
+}
+
+// Options are the optional settings of OpenWith.
+type Options struct {
+	// CountRecords counts the records in a frame's data, for the report
+	// of frames recovery drops (the buffer does not read records).
+	CountRecords func(kind byte, data []byte) int
 }
 
 // ErrFull is returned by Reserve when the store would exceed its limit.
@@ -41,14 +50,23 @@ type Recovery struct {
 	// Foreign are entries of the directory the buffer did not make (the
 	// buffer of another program given the same directory), left alone.
 	Foreign []string
+	// Voided are the frames dropped, per object, because their token was
+	// begun and never committed (see tokens.go).
+	Voided []Void
 }
 
 // ownEntries are the names the buffer keeps in its directory: the rest is
 // someone else's. index.json belongs to the engine, which keeps it here.
-var ownEntries = map[string]bool{"LOCK": true, "objects": true, "quarantine": true, "failed": true, "index.json": true, "index.json.tmp": true}
+var ownEntries = map[string]bool{"LOCK": true, "objects": true, "quarantine": true, "failed": true, "index.json": true, "index.json.tmp": true,
+	tokensFile: true, tokensFile + ".tmp": true}
 
 // Open locks dir (creating it) and recovers the objects it holds.
 func Open(dir string, limit int64) (*Store, *Recovery, error) {
+	return OpenWith(dir, limit, Options{})
+}
+
+// OpenWith is Open with options.
+func OpenWith(dir string, limit int64, opt Options) (*Store, *Recovery, error) {
 	for _, d := range []string{dir, filepath.Join(dir, "objects"), filepath.Join(dir, "quarantine")} {
 		if err := os.MkdirAll(d, 0o700); err != nil {
 			return nil, nil, fmt.Errorf("store_dir: cannot create the buffer directory: %w", err)
@@ -59,7 +77,7 @@ func Open(dir string, limit int64) (*Store, *Recovery, error) {
 		return nil, nil, err
 	}
 	s := &Store{dir: dir, limit: limit, lock: lock}
-	rec, err := s.recover()
+	rec, err := s.recover(opt)
 	if err != nil {
 		lock.Close()
 		return nil, nil, err
@@ -83,13 +101,17 @@ func lockDir(dir string) (*os.File, error) {
 	return f, nil
 }
 
-func (s *Store) recover() (*Recovery, error) {
+func (s *Store) recover(opt Options) (*Recovery, error) {
 	objs := filepath.Join(s.dir, "objects")
 	entries, err := os.ReadDir(objs)
 	if err != nil {
 		return nil, err
 	}
 	rec := &Recovery{}
+	void, committed, journal, err := s.recoverTokens(rec)
+	if err != nil {
+		return nil, err
+	}
 	if top, err := os.ReadDir(s.dir); err == nil {
 		for _, e := range top {
 			if !ownEntries[e.Name()] {
@@ -106,7 +128,13 @@ func (s *Store) recover() (*Recovery, error) {
 			}
 			continue
 		}
-		o, cut, err := s.openObject(e.Name())
+		o, cut, v, err := s.openObject(e.Name(), void, opt.CountRecords)
+		if v != nil {
+			rec.Voided = append(rec.Voided, *v)
+		}
+		if err == nil && o == nil {
+			continue // removed: nothing of it was acknowledged
+		}
 		if err != nil {
 			rec.Quarantined = append(rec.Quarantined, fmt.Sprintf("%s: %v", path, err))
 			if qerr := s.quarantine(e.Name()); qerr != nil {
@@ -120,10 +148,18 @@ func (s *Store) recover() (*Recovery, error) {
 		rec.Objects = append(rec.Objects, o)
 	}
 	sort.Slice(rec.Objects, func(i, j int) bool { return rec.Objects[i].ID < rec.Objects[j].ID })
-	if len(rec.Cuts) > 0 || len(rec.Quarantined) > 0 {
+	if len(rec.Cuts) > 0 || len(rec.Quarantined) > 0 || len(rec.Voided) > 0 {
 		if err := syncDir(objs); err != nil {
 			return nil, err
 		}
+	}
+	// Only now, with every void frame gone from disk, may the journal
+	// forget the void tokens: a crash before this point drops them again.
+	if s.tok, err = openTokens(filepath.Join(s.dir, tokensFile), committed, journal); err != nil {
+		for _, o := range rec.Objects {
+			o.Close()
+		}
+		return nil, fmt.Errorf("rewriting the token journal: %w", err)
 	}
 	return rec, nil
 }
@@ -133,18 +169,25 @@ func (s *Store) quarantine(id string) error {
 	return os.Rename(filepath.Join(s.dir, "objects", id), dst)
 }
 
-func (s *Store) openObject(id string) (*Object, *Cut, error) {
+// openObject recovers one object. Frames of void tokens are dropped from
+// its segment; an object left without record frames and with no upload to
+// abort is removed, and then no object is returned.
+func (s *Store) openObject(id string, void map[string]bool, count func(byte, []byte) int) (*Object, *Cut, *Void, error) {
 	dir := filepath.Join(s.dir, "objects", id)
+	// A rewrite cut short by a crash (dropVoid): data.seg is still whole.
+	if err := os.Remove(filepath.Join(dir, "data.seg.tmp")); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, nil, nil, err
+	}
 	seg, cut, err := openSegment(filepath.Join(dir, "data.seg"))
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	header, dataStart := readHeader(seg)
 	m, err := readManifest(filepath.Join(dir, "manifest.json"))
 	if err != nil {
 		if header == nil {
 			seg.f.Close()
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		// The segment's header frame holds the manifest as created: the
 		// object keeps its key; only upload progress is lost, and the
@@ -152,14 +195,46 @@ func (s *Store) openObject(id string) (*Object, *Cut, error) {
 		m = *header
 		if werr := writeManifest(filepath.Join(dir, "manifest.json"), m); werr != nil {
 			seg.f.Close()
-			return nil, nil, werr
+			return nil, nil, nil, werr
 		}
 		cut = mergeCut(cut, &Cut{Path: filepath.Join(dir, "manifest.json"), Reason: fmt.Sprintf("manifest rebuilt from the segment header (%v)", err)})
+	}
+	var v *Void
+	if len(void) > 0 {
+		nseg, dropped, err := s.dropVoid(dir, seg, &m, void, count)
+		if err != nil {
+			seg.f.Close()
+			return nil, nil, nil, fmt.Errorf("dropping frames of void tokens: %w", err)
+		}
+		if dropped != nil {
+			seg, v = nseg, dropped
+			if seg.size == dataStart && m.UploadID == "" {
+				// Nothing acknowledged was ever in it, and no upload is
+				// recorded that would need aborting.
+				seg.f.Close()
+				v.Removed = true
+				return nil, cut, v, s.removeDir(id)
+			}
+		}
 	}
 	o := &Object{ID: id, dir: dir, store: s, seg: seg, manifest: m, dataStart: dataStart}
 	o.committed.Store(seg.size)
 	s.used.Add(seg.size - dataStart)
-	return o, cut, nil
+	return o, cut, v, nil
+}
+
+// removeDir removes an object's directory as Object.Remove does: renamed
+// to a dot name first, so a crash leaves a leftover recovery deletes.
+func (s *Store) removeDir(id string) error {
+	objs := filepath.Join(s.dir, "objects")
+	gone := filepath.Join(objs, "."+id+".removed")
+	if err := os.Rename(filepath.Join(objs, id), gone); err != nil {
+		return err
+	}
+	if err := syncDir(objs); err != nil {
+		return err
+	}
+	return os.RemoveAll(gone)
 }
 
 // mergeCut reports a rebuilt manifest alongside a cut of the same object.
@@ -275,4 +350,9 @@ func (s *Store) Used() int64 { return s.used.Load() }
 func (s *Store) Dir() string { return s.dir }
 
 // Close releases the directory lock. Objects must be closed first.
-func (s *Store) Close() error { return s.lock.Close() }
+func (s *Store) Close() error {
+	if s.tok != nil {
+		s.tok.close()
+	}
+	return s.lock.Close()
+}

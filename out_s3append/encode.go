@@ -64,22 +64,22 @@ func (pe *partEncoder) encode(o *buffer.Object, from, to, target int64) (encodeR
 	pe.dead = pe.dead[:0]
 	frames := o.Frames(from, to)
 	for frames.Next() {
-		switch frames.Kind {
-		case buffer.KindEvents:
-			if err := pe.encodeEvents(frames.Data, &res); err != nil {
+		// Events and dead letters read the same whether or not their
+		// batch was handed over with a token (kinds 4 and 5).
+		if events, ok := buffer.EventsOf(frames.Kind, frames.Data); ok {
+			if err := pe.encodeEvents(events, &res); err != nil {
 				return res, err
 			}
-		case buffer.KindDeadLetter:
+		} else if lines, ok := buffer.DeadLettersOf(frames.Kind, frames.Data); ok {
 			if err := pe.flushLines(); err != nil {
 				return res, err
 			}
-			if _, err := pe.comp.Write(frames.Data); err != nil {
+			if _, err := pe.comp.Write(lines); err != nil {
 				return res, err
 			}
-			res.records += bytes.Count(frames.Data, []byte{'\n'})
-		case buffer.KindHeader:
-		default:
-			return res, fmt.Errorf("frame of unknown kind %d at offset %d", frames.Kind, res.end)
+			res.records += bytes.Count(lines, []byte{'\n'})
+		} else if frames.Kind != buffer.KindHeader {
+			return res, fmt.Errorf("frame of unknown kind %d (or a damaged token header) at offset %d", frames.Kind, res.end)
 		}
 		res.raw += frames.Offset() - res.end
 		res.end = frames.Offset()

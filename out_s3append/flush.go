@@ -34,6 +34,9 @@ type group struct {
 	data    []byte // the events, as they appeared in the chunk
 	records int
 	obj     *object
+	// token names the batch of a FlushOnce ("" for Flush): its frames
+	// carry it (kinds 4 and 5) and commit with it in the token journal.
+	token string
 }
 
 // flushScratch is reused between flushes to keep the hot path free of
@@ -66,6 +69,7 @@ func (fs *flushScratch) reset() {
 		fs.groups[i].data = fs.groups[i].data[:0]
 		fs.groups[i].obj = nil
 		fs.groups[i].records = 0
+		fs.groups[i].token = ""
 	}
 	fs.groups = fs.groups[:0]
 	fs.dead.data, fs.dead.records, fs.dead.obj = fs.dead.data[:0], 0, nil
@@ -78,12 +82,14 @@ func (fs *flushScratch) reset() {
 // every good record of the chunk is written to the buffer (and fsynced
 // under sync always).
 func (in *Instance) Flush(tag string, chunk []byte) Result {
-	res := in.flush(tag, chunk)
+	res := in.flush(tag, chunk, "")
 	in.stats.Flushes[res].Add(1)
 	return res
 }
 
-func (in *Instance) flush(tag string, chunk []byte) Result {
+// flush writes the chunk's records; with a token, as one batch that
+// commits with the token (see FlushOnce).
+func (in *Instance) flush(tag string, chunk []byte, token string) Result {
 	fs := in.flushes.Get().(*flushScratch)
 	defer in.flushes.Put(fs)
 	fs.reset()
@@ -91,11 +97,24 @@ func (in *Instance) flush(tag string, chunk []byte) Result {
 	groups := fs.groups
 	if fs.dead.records > 0 {
 		fs.dead.kind, fs.dead.route = deadLetterKind, in.deadRoute(tag, time.Now())
-		groups = append(groups, fs.dead)
+		// A copy, never into the spare room of fs.groups: a later flush
+		// reusing that slot would find the dead letters' data in it.
+		groups = append(groups[:len(groups):len(groups)], fs.dead)
 	}
 	if len(groups) == 0 {
+		if token != "" {
+			// No record, and so no frame: the token alone commits, so
+			// that OK still means Committed.
+			if err := in.store.CommitToken(token, in.cfg.Sync == conf.SyncAlways); err != nil {
+				in.log.Limitedf(LevelError, "tokens", "tag %q: committing batch %q in the token journal of %s failed, batch retried: %v", tag, token, in.store.Dir(), err)
+				return Retry
+			}
+		}
 		in.acknowledged(fs, chunk)
 		return OK
+	}
+	for i := range groups {
+		groups[i].token = token
 	}
 	for attempt := 0; ; attempt++ {
 		res, err := in.appendGroups(tag, groups, false)
@@ -236,7 +255,11 @@ var errSealedMeanwhile = errors.New("object sealed during flush")
 func (in *Instance) appendGroups(tag string, groups []group, force bool) (Result, error) {
 	var need int64
 	for i := range groups {
-		need += buffer.FrameSize(len(groups[i].data))
+		if groups[i].token != "" {
+			need += buffer.FrameSizeOnce(groups[i].token, len(groups[i].data))
+		} else {
+			need += buffer.FrameSize(len(groups[i].data))
+		}
 	}
 	if force {
 		in.store.ForceReserve(need)
@@ -300,16 +323,40 @@ func (in *Instance) commitGroups(tag string, order []*group, need int64) (Result
 			}
 		}
 	}
+	// All groups of a flush share its token (FlushOnce) or have none.
+	token := order[0].token
+	if token != "" {
+		// Before any frame of the batch: a crash from here on leaves the
+		// token begun, and recovery drops whatever frames of it it finds.
+		if err := in.store.BeginToken(token, in.cfg.Sync == conf.SyncAlways); err != nil {
+			in.store.Release(need)
+			in.log.Limitedf(LevelError, "tokens", "tag %q: beginning batch %q in the token journal of %s failed, batch retried: %v", tag, token, in.store.Dir(), err)
+			return Retry, err
+		}
+	}
 	marks := make([]int64, len(order))
 	for i, g := range order {
 		marks[i] = g.obj.buf.SizeLocked()
 	}
-	if err := in.writeLocked(order); err != nil {
+	err := in.writeLocked(order)
+	if err == nil && token != "" {
+		err = in.commitToken(tag, token, order)
+		if errors.Is(err, errTokenUndecided) {
+			return Retry, err
+		}
+	}
+	if err != nil {
 		written := int64(0)
 		for i, g := range order {
 			written += g.obj.buf.SizeLocked() - marks[i]
 			if rerr := g.obj.buf.RollbackLocked(marks[i]); rerr != nil {
 				in.log.Errorf("tag %q: rolling back %s after a failed write: %v", tag, g.obj.key, rerr)
+				if token != "" {
+					// The batch's frames stay past the committed end: no
+					// later flush may append behind them and commit them
+					// too. Recovery drops them (the token is void).
+					g.obj.sealed.Store(true)
+				}
 			}
 		}
 		in.store.Release(need - written)
@@ -326,7 +373,13 @@ func (in *Instance) commitGroups(tag string, order []*group, need int64) (Result
 
 func (in *Instance) writeLocked(order []*group) error {
 	for _, g := range order {
-		if err := g.obj.buf.AppendLocked(g.kind, g.data); err != nil {
+		var err error
+		if g.token != "" {
+			err = g.obj.buf.AppendOnceLocked(g.kind, g.token, g.data)
+		} else {
+			err = g.obj.buf.AppendLocked(g.kind, g.data)
+		}
+		if err != nil {
 			return fmt.Errorf("%s: %w", g.obj.key, err)
 		}
 	}

@@ -63,6 +63,10 @@ type Instance struct {
 
 	flushes sync.Pool
 	stats   *Stats
+
+	// onceBusy holds the tokens of FlushOnce calls in progress.
+	onceMu   sync.Mutex
+	onceBusy map[string]struct{}
 }
 
 // New starts an instance: opens and recovers the buffer, then starts the
@@ -103,7 +107,7 @@ func newInstance(name string, cfg *conf.Config, s3 s3api.Store, log *Logger, sta
 			return nil, err
 		}
 	}
-	store, rec, err := buffer.Open(storeDir(cfg), cfg.StoreDirLimitSize)
+	store, rec, err := buffer.OpenWith(storeDir(cfg), cfg.StoreDirLimitSize, buffer.Options{CountRecords: countRecords})
 	if err != nil {
 		if cfg.MetricsListen != "" {
 			releaseMetricsServer(cfg.MetricsListen)
@@ -282,6 +286,13 @@ func (in *Instance) adopt(rec *buffer.Recovery) {
 		in.stats.Recovery[RecoveryQuarantined].Add(1)
 		in.log.Errorf("buffer recovery: damaged object moved to quarantine: %s", q)
 	}
+	for _, v := range rec.Voided {
+		what := "its segment rewritten without them"
+		if v.Removed {
+			what = "nothing else was in it: removed"
+		}
+		in.log.Warnf("buffer recovery: dropped %d frames (%d records, %d bytes) of batches %q, begun and never committed (their senders hand them over again), from %s; %s", v.Frames, v.Records, v.Bytes, v.Tokens, v.Path, what)
+	}
 	for _, b := range rec.Objects {
 		m := b.Manifest()
 		o := &object{buf: b, route: m.Route, key: m.Key, tag: m.Tag, created: m.Created,
@@ -369,6 +380,11 @@ func (in *Instance) syncDirty() {
 		}
 	}
 	in.mu.Unlock()
+	// Token journal entries appended without fsync (FlushOnce under sync
+	// interval) are fsynced in the same rounds as the segments.
+	if err := in.store.SyncTokens(); err != nil {
+		in.log.Limitedf(LevelError, "sync", "fsync of the token journal failed: %v", err)
+	}
 	for _, o := range dirty {
 		// Cleared before the fsync: a write after it marks it again.
 		o.dirty.Store(false)

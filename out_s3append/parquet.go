@@ -166,13 +166,11 @@ func (in *Instance) parquetPass(o *object, ps *parquetScratch, committed int64, 
 	res.end = from
 	frames := o.buf.Frames(from, committed)
 	for frames.Next() {
-		switch frames.Kind {
-		case buffer.KindEvents:
-			if err := in.encodeParquetEvents(o, w, ps, frames.Data, &res); err != nil {
+		if events, ok := buffer.EventsOf(frames.Kind, frames.Data); ok {
+			if err := in.encodeParquetEvents(o, w, ps, events, &res); err != nil {
 				return false, err
 			}
-		case buffer.KindHeader:
-		default:
+		} else if frames.Kind != buffer.KindHeader {
 			return false, fmt.Errorf("frame of kind %d at offset %d cannot go into a Parquet object", frames.Kind, res.end)
 		}
 		if err := w.Commit(); err != nil {
@@ -302,10 +300,11 @@ func (in *Instance) startParquet(o *object, ps *parquetScratch, committed int64,
 func (in *Instance) learn(o *object, ps *parquetScratch, from, to int64) error {
 	frames := o.buf.Frames(from, to)
 	for frames.Next() {
-		if frames.Kind != buffer.KindEvents {
+		events, ok := buffer.EventsOf(frames.Kind, frames.Data)
+		if !ok {
 			continue
 		}
-		ps.reader.Reset(frames.Data)
+		ps.reader.Reset(events)
 		for {
 			err := ps.reader.Next(&ps.ev)
 			var de *format.DecodeError

@@ -69,10 +69,11 @@ func (in *Instance) deadLetterAll(o *object, reason string) (int64, error) {
 	now := time.Now()
 	frames := o.buf.Frames(o.buf.DataStart(), o.buf.Committed())
 	for frames.Next() {
-		if frames.Kind != buffer.KindEvents {
+		events, ok := buffer.EventsOf(frames.Kind, frames.Data)
+		if !ok {
 			continue
 		}
-		r.Reset(frames.Data)
+		r.Reset(events)
 		for {
 			err := r.Next(&ev)
 			var de *format.DecodeError
@@ -81,7 +82,7 @@ func (in *Instance) deadLetterAll(o *object, reason string) (int64, error) {
 			}
 			raw := ev.Raw
 			if de != nil && !de.Skipped {
-				raw = frames.Data[de.Offset:]
+				raw = events[de.Offset:]
 			}
 			lines = appendDeadLetter(lines, now, o.tag, reason, raw)
 			batch++
