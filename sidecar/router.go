@@ -1,6 +1,8 @@
 package sidecar
 
 import (
+	"errors"
+	"fmt"
 	"io"
 	"sync"
 	"sync/atomic"
@@ -106,4 +108,56 @@ func countEvents(events []byte) int64 {
 			return n
 		}
 	}
+}
+
+var _ source.OnceSink = (*router)(nil)
+
+// DeliverOnce hands a batch its source may hand over again after a crash
+// to every output that takes tag and has not committed token yet, so an
+// output that took it before a crash is not given it twice. Records whose
+// tag no output takes go to the dead letters as in Deliver, without the
+// token's protection: a source with such a tag is misconfigured, and the
+// worst a crash then does is repeat a dead letter.
+func (r *router) DeliverOnce(tag string, events []byte, token string) source.Result {
+	outs := r.outputsFor(tag)
+	if len(outs) == 0 {
+		return r.unrouted(tag, events)
+	}
+	res := source.OK
+	for _, o := range outs {
+		if o.inst.Committed(token) {
+			continue
+		}
+		switch o.inst.FlushOnce(tag, events, token) {
+		case out_s3append.Retry:
+			if res == source.OK {
+				res = source.Retry
+			}
+		case out_s3append.Error:
+			res = source.Error
+		}
+	}
+	return res
+}
+
+// Committed says whether every output that takes tag committed token.
+func (r *router) Committed(tag, token string) bool {
+	outs := r.outputsFor(tag)
+	for _, o := range outs {
+		if !o.inst.Committed(token) {
+			return false
+		}
+	}
+	return len(outs) > 0
+}
+
+// Forget drops tokens from every output that takes tag.
+func (r *router) Forget(tag string, tokens ...string) error {
+	var errs []error
+	for _, o := range r.outputsFor(tag) {
+		if err := o.inst.Forget(tokens...); err != nil {
+			errs = append(errs, fmt.Errorf("output %s: %w", o.name, err))
+		}
+	}
+	return errors.Join(errs...)
 }
