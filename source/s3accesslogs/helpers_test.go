@@ -219,7 +219,16 @@ func newWorld(t *testing.T) *world {
 // start starts a run of the source on the world.
 func (w *world) start() *src {
 	w.t.Helper()
+	return w.startWith(nil)
+}
+
+// startWith starts a run; before, when set, sees the source first.
+func (w *world) startWith(before func(*src)) *src {
+	w.t.Helper()
 	s := newSource(w.cfg, w.store)
+	if before != nil {
+		before(s)
+	}
 	s.backoffMin = time.Millisecond
 	s.listPageSize = 3
 	logger := out_s3append.NewComponentLogger(w.log, "input:"+Type)
@@ -254,7 +263,7 @@ func (w *world) put(key string, lines ...string) {
 }
 
 // waitDone waits until every key is taken (or failed) and nothing is in
-// flight. A key below the floor counts as taken: the taken set drops such
+// flight or left to clean up. A key below the floor counts as taken: the taken set drops such
 // keys (expectExactlyOnce then checks their lines arrived).
 func (w *world) waitDone(s *src, keys ...string) {
 	w.t.Helper()
@@ -263,7 +272,7 @@ func (w *world) waitDone(s *src, keys ...string) {
 		var missing []string
 		var inFlight int
 		s.keep.read(func(st *state) {
-			inFlight = len(st.Objects)
+			inFlight = len(st.Objects) + len(st.Cleanup)
 			for _, k := range keys {
 				kt, ok := simpleKeyTime(w.cfg.prefix, k)
 				if !ok {
@@ -331,4 +340,26 @@ func expectExactlyOnce(t *testing.T, sink *onceSink, lines []string, unparsed in
 		sort.Strings(problems)
 		t.Fatalf("%d problem(s), e.g. %s", len(problems), strings.Join(problems[:min(5, len(problems))], "; "))
 	}
+}
+
+func deadlineCtx(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// etagOf is key's ETag as the listing has it, unquoted.
+func etagOf(t *testing.T, w *world, key string) string {
+	res, err := w.store.ListPage(deadlineCtx(t), s3api.ListRequest{Prefix: key})
+	if err != nil || len(res.Objects) == 0 {
+		return "\x00none"
+	}
+	return strings.Trim(res.Objects[0].ETag, `"`)
+}
+
+func s3apiTagged(tagging string) s3api.PutOptions { return s3api.PutOptions{Tagging: tagging} }
+
+func quietLog() *out_s3append.Logger {
+	l := out_s3append.NewComponentLogger(io.Discard, "input:"+Type)
+	return l
 }

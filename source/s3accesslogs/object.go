@@ -106,7 +106,7 @@ func (s *src) resume(key string, obj *objectState) (int, bool) {
 	return pos, s.saveOrWait(v, "resuming "+key)
 }
 
-// batch is the batch being built.
+// batch is a batch being built.
 type batch struct {
 	events   []byte
 	lines    int   // lines in it, parsed or not
@@ -114,7 +114,50 @@ type batch struct {
 	text     int64 // bytes of log text, newlines included
 }
 
-func (b *batch) reset() { b.events, b.lines, b.unparsed, b.text = b.events[:0], 0, 0, 0 }
+// mark is where a batch stood before the current run of unparseable
+// lines began: if the object turns out not to be a log, it ends there.
+type mark struct {
+	events, lines, unparsed int
+	text                    int64
+}
+
+func (b *batch) mark() mark { return mark{len(b.events), b.lines, b.unparsed, b.text} }
+
+func (b *batch) cut(m mark) *batch {
+	return &batch{events: b.events[:m.events], lines: m.lines, unparsed: m.unparsed, text: m.text}
+}
+
+// maxRunsLogged is how many runs of unparseable lines an object logs one
+// by one; the rest are counted in one line at its end.
+const maxRunsLogged = 3
+
+// reader is the reading of one object from a batch on. Batches are cut
+// every BatchLines lines that are not blank, always at the same lines.
+// While a run of unparseable lines goes on, the batches it fills are held
+// back (at most maxJunkRun lines' worth): if the run reaches maxJunkRun
+// the object is no log and they are dropped, so a binary object costs no
+// junk records; if a good line ends the run they go.
+type reader struct {
+	s   *src
+	key string
+	obj *objectState
+	pos *int // the next batch to deliver
+
+	b        batch
+	held     []*batch // full batches held back by a run, oldest first
+	junkRun  int
+	runMark  mark
+	runInOld bool // the run began in a batch taken before (a re-read)
+	// runLine and runReason are the current run's first line, logged
+	// when the run ends short of maxJunkRun (a binary object gets one log
+	// line, the give-up); runsLogged and notLogged bound the log lines of
+	// one object.
+	runLine    int
+	runEnd     int // the run's last line so far
+	runReason  string
+	runsLogged int
+	notLogged  int
+}
 
 // readFrom reads the object from batch *pos on, delivering each batch,
 // and advances *pos past every batch the engine took.
@@ -129,15 +172,16 @@ func (s *src) readFrom(key string, obj *objectState, pos *int) outcome {
 			return out
 		}
 	}
+	r := &reader{s: s, key: key, obj: obj, pos: pos}
+	return r.run(newLineReader(rc))
+}
+
+func (r *reader) run(lr *lineReader) outcome {
 	var (
-		lr       = newLineReader(rc)
-		b        batch
-		scratch  []byte
-		skip     = *pos * obj.BatchLines // lines of the batches already taken
-		counted  int                     // lines that are not blank
-		lineNo   int
-		junkRun  int
-		runStart batch // the batch as it was before the current run of unparseable lines
+		scratch []byte
+		skip    = *r.pos * r.obj.BatchLines // lines of the batches already taken
+		counted int                         // lines that are not blank
+		lineNo  int
 	)
 	for {
 		line, size, cut, err := lr.next()
@@ -145,70 +189,132 @@ func (s *src) readFrom(key string, obj *objectState, pos *int) outcome {
 			break
 		}
 		if err != nil {
-			if s.ctx.Err() != nil {
+			if r.s.ctx.Err() != nil {
 				return outcome{}
 			}
 			return outcome{retry: err}
 		}
 		lineNo++
 		if len(bytes.TrimSpace(line)) == 0 {
-			continue // no record, and no part of the batch cuts
+			continue // no record, and no part of where batches are cut
 		}
 		counted++
 		skipping := counted <= skip
-		dst := &b.events
+		dst := &r.b.events
 		if skipping {
 			// The lines of taken batches are parsed all the same: whether
-			// an object is given up depends on the runs of bad lines,
-			// which may begin in a batch taken before a crash.
+			// the object is given up depends on runs of bad lines, which
+			// may begin in a batch taken before a crash.
 			scratch = scratch[:0]
 			dst = &scratch
 		}
-		start := len(*dst)
-		ok, reason := s.appendLine(dst, line, cut, size, key, lineNo, obj)
+		before := r.b.mark()
+		ok, reason := r.s.appendLine(dst, line, cut, size, r.key, lineNo, r.obj)
 		if ok {
-			junkRun = 0
-		} else {
-			if junkRun == 0 {
-				// Where the batch would end if the object turns out not
-				// to be a log: before this line, or nothing of this batch
-				// when the run began in a batch before it.
-				runStart = batch{}
-				if !skipping {
-					runStart = b
-					runStart.events = b.events[:start]
+			if r.junkRun > 0 {
+				r.logRun()
+				r.junkRun = 0
+				if out, ok := r.release(); !ok {
+					return out
 				}
 			}
-			junkRun++
-			if !skipping {
-				b.unparsed++
-				s.log.Limitedf(out_s3append.LevelWarn, "unparsed", "s3://%s/%s line %d does not parse (%s): kept as an _unparsed record", s.cfg.bucket, key, lineNo, reason)
+		} else {
+			if r.junkRun == 0 {
+				r.runMark, r.runInOld = before, skipping
+				r.runLine, r.runReason = lineNo, reason
 			}
-			if junkRun >= maxJunkRun {
-				return s.giveUp(key, obj, pos, b, runStart, skipping, lineNo)
+			r.junkRun++
+			r.runEnd = lineNo
+			if !skipping {
+				r.b.unparsed++
+			}
+			if r.junkRun >= maxJunkRun {
+				return r.giveUp(lineNo)
 			}
 		}
 		if skipping {
 			continue
 		}
-		b.lines++
-		b.text += int64(size)
-		if b.lines == obj.BatchLines {
-			if out, ok := s.deliver(key, obj, *pos, &b); !ok {
+		r.b.lines++
+		r.b.text += int64(size)
+		if r.b.lines == r.obj.BatchLines {
+			full := r.b
+			r.b = batch{}
+			if r.junkRun > 0 {
+				r.held = append(r.held, &full)
+				continue
+			}
+			if out, ok := r.s.deliver(r.key, r.obj, *r.pos, &full); !ok {
 				return out
 			}
-			*pos++
-			b.reset()
-			runStart = batch{}
+			*r.pos++
+			r.b.events = full.events[:0] // reuse the buffer
 		}
 	}
-	if b.lines > 0 {
-		if out, ok := s.deliver(key, obj, *pos, &b); !ok {
-			return out
-		}
-		*pos++
+	if r.junkRun > 0 {
+		r.logRun()
+	}
+	if r.notLogged > 0 {
+		r.s.log.Warnf("s3://%s/%s: %d more line(s) do not parse, kept as _unparsed records", r.s.cfg.bucket, r.key, r.notLogged)
+	}
+	if r.b.lines > 0 {
+		r.held = append(r.held, &r.b)
+	}
+	if out, ok := r.release(); !ok {
+		return out
 	}
 	return outcome{done: true}
+}
+
+// logRun says that the lines of the run that just ended do not parse.
+func (r *reader) logRun() {
+	end := r.runEnd
+	if r.runsLogged == maxRunsLogged {
+		r.notLogged += r.junkRun
+		return
+	}
+	r.runsLogged++
+	which := fmt.Sprintf("line %d does not parse", r.runLine)
+	if end > r.runLine {
+		which = fmt.Sprintf("lines %d to %d (%d lines) do not parse; the first", r.runLine, end, r.junkRun)
+	}
+	r.s.log.Warnf("s3://%s/%s %s: %s; kept as _unparsed records with the key and line number", r.s.cfg.bucket, r.key, which, r.runReason)
+}
+
+// release delivers the batches held back, in order.
+func (r *reader) release() (outcome, bool) {
+	for len(r.held) > 0 {
+		if out, ok := r.s.deliver(r.key, r.obj, *r.pos, r.held[0]); !ok {
+			return out, false
+		}
+		*r.pos++
+		r.held = r.held[1:]
+	}
+	r.held = nil
+	return outcome{}, true
+}
+
+// giveUp ends an object found not to be a log: the lines before the run
+// of unparseable ones still go, as its last batch, and the object is
+// recorded failed. The cut is where the run began, so a re-read after a
+// crash cuts at the same line (and delivers nothing when that batch was
+// taken before the crash).
+func (r *reader) giveUp(lineNo int) outcome {
+	first := &r.b
+	if len(r.held) > 0 {
+		first = r.held[0] // the run began in the oldest batch held
+	}
+	last := first.cut(r.runMark)
+	kept := !r.runInOld && last.lines > 0
+	r.s.log.Errorf("s3://%s/%s is not an S3 access log: lines %d to %d do not parse; given up (recorded as failed, not read again)%s",
+		r.s.cfg.bucket, r.key, r.runLine, lineNo, map[bool]string{true: "; the lines before them are kept", false: ""}[kept || *r.pos > 0])
+	if kept {
+		if out, ok := r.s.deliver(r.key, r.obj, *r.pos, last); !ok {
+			return out
+		}
+		*r.pos++
+	}
+	return outcome{failed: "unparseable_object"}
 }
 
 // appendLine appends line's event to *dst: its record, or when it does
@@ -243,29 +349,6 @@ func (s *src) appendLine(dst *[]byte, line []byte, cut bool, size int, key strin
 	d = msgp.AppendString(d, reason)
 	*dst = d
 	return false, reason
-}
-
-// giveUp ends an object found not to be a log: the lines before the run
-// of unparseable ones still go, as the last batch, and the object is
-// recorded failed. The cut is where the run began, so a re-read after a
-// crash cuts at the same line.
-func (s *src) giveUp(key string, obj *objectState, pos *int, b, runStart batch, skipping bool, lineNo int) outcome {
-	s.log.Errorf("s3://%s/%s is not an S3 access log: lines %d to %d do not parse; given up (recorded as failed, not read again)%s",
-		s.cfg.bucket, key, lineNo-maxJunkRun+1, lineNo, keptNote(*pos, runStart.lines))
-	if !skipping && runStart.lines > 0 {
-		if out, ok := s.deliver(key, obj, *pos, &runStart); !ok {
-			return out
-		}
-		*pos++
-	}
-	return outcome{failed: "unparseable_object"}
-}
-
-func keptNote(batches, lines int) string {
-	if batches == 0 && lines == 0 {
-		return ""
-	}
-	return "; the lines before them are kept"
 }
 
 // deliver hands batch number n to the engine until it is taken, and

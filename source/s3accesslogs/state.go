@@ -52,9 +52,9 @@ type takenObject struct {
 
 // objectState is an object being read.
 type objectState struct {
-	Time       time.Time `json:"t"`
-	ETag       string    `json:"etag"` // unquoted
-	Size       int64     `json:"size"`
+	Time time.Time `json:"t"`
+	ETag string    `json:"etag"` // unquoted
+	Size int64     `json:"size"`
 	// BatchLines cuts this object's batches: the batch_lines of the run
 	// that admitted it, kept so that a change of batch_lines across a
 	// restart cannot move the cuts of an object half delivered.
@@ -77,7 +77,7 @@ type cleanup struct {
 	Key       string    `json:"key"`
 	ETag      string    `json:"etag"`
 	Segments  []segment `json:"segments"`
-	Batches   int       `json:"batches"`             // batches delivered in all
+	Batches   int       `json:"batches"`              // batches delivered in all
 	AfterRead string    `json:"after_read,omitempty"` // "" when nothing is to be done
 }
 
