@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/s3append/s3append/out_s3append"
@@ -25,11 +26,12 @@ type src struct {
 	keep *keeper
 	gen  uint64 // this run's generation
 
-	ctx    context.Context
-	cancel context.CancelFunc
-	work   chan string   // keys admitted, for the workers
-	wake   chan struct{} // an object is done: room to admit more
-	wg     sync.WaitGroup
+	ctx     context.Context
+	cancel  context.CancelFunc
+	stopped atomic.Bool   // Stop runs once: the state directory is let go after it
+	work    chan string   // keys admitted, for the workers
+	wake    chan struct{} // an object is done: room to admit more
+	wg      sync.WaitGroup
 
 	// listPageSize is the lister's page size (0: the service's); tests
 	// make it small to cross pages.
@@ -120,7 +122,7 @@ func (s *src) Start(env source.Env) error {
 // delivering; an object half read stays in the state and is read on from
 // its first batch not taken at the next start.
 func (s *src) Stop(ctx context.Context) error {
-	if s.cancel == nil {
+	if s.cancel == nil || s.stopped.Swap(true) {
 		return nil
 	}
 	s.cancel()
@@ -140,6 +142,7 @@ func (s *src) Stop(ctx context.Context) error {
 	if e := s.keep.save(s.keep.change(func(*state) {})); e != nil {
 		err = fmt.Errorf("source %s: writing the state file: %w", s.cfg.name, e)
 	}
+	s.keep.kill() // no write once another run may own the directory
 	s.keep.close()
 	return err
 }
