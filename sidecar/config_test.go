@@ -4,6 +4,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/s3append/s3append/source"
 )
 
 func env(vars map[string]string) func(string) (string, bool) {
@@ -154,5 +156,28 @@ func TestConfigRefusesASmallOrBadMemoryLimit(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), `m.yaml:2: service: memory_limit: "`+v+`"`) {
 			t.Errorf("memory_limit %s: %v", v, err)
 		}
+	}
+}
+
+// A kind that reads its input itself takes no listen: without it the
+// source is built, with it the file is refused, naming the setting.
+func TestConfigNoListenKinds(t *testing.T) {
+	var built []*directSource
+	kinds := append(testKinds(&built), source.Kind{Type: "puller", NoListen: true, Build: func(s *source.Settings) source.Source {
+		d := &directSource{}
+		built = append(built, d)
+		return d
+	}})
+	outputs := "outputs:\n  - match: '*'\n    bucket: b\n"
+	cfg, err := Parse("ok.yaml", []byte("sources:\n  - type: puller\n    tag: x\n"+outputs), kinds, env(nil))
+	if err != nil {
+		t.Fatalf("Parse: %v", err)
+	}
+	if len(cfg.Sources) != 1 || cfg.Sources[0].Listen != "" || cfg.Sources[0].Name != "puller.0" {
+		t.Errorf("sources %+v, want puller.0 with no listen", cfg.Sources)
+	}
+	_, err = Parse("bad.yaml", []byte("sources:\n  - type: puller\n    listen: 127.0.0.1:1\n"+outputs), kinds, env(nil))
+	if err == nil || !strings.Contains(err.Error(), "bad.yaml:3: sources[0] (puller): listen: a puller source does not listen") {
+		t.Errorf("Parse with listen on a puller: %v", err)
 	}
 }

@@ -59,7 +59,14 @@ func readSources(p *problems, list *yaml.Node, kinds []source.Kind, lookup func(
 		}
 		s := &source.Settings{Name: fmt.Sprintf("%s.%d", typ, perType[typ]), Values: values}
 		perType[typ]++
-		listen := s.Listen()
+		var listen string
+		if kind.NoListen {
+			if s.Has("listen") {
+				s.Fail("listen", "a %s source does not listen: it reads its input itself; remove listen", typ)
+			}
+		} else {
+			listen = s.Listen()
+		}
 		built := kind.Build(s)
 		line := item.Line
 		for _, msg := range s.Problems() {

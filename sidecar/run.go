@@ -93,7 +93,11 @@ func start(cfg *Config, logOut io.Writer, store func(*OutputConfig) s3api.Store)
 		}
 		s.sources = append(s.sources, rs)
 		registerSource(rs)
-		log.Infof("listening on %s", sc.Source.Addr())
+		if sc.Listen == "" {
+			log.Infof("reading %s", sc.Source.Addr()) // a NoListen kind
+		} else {
+			log.Infof("listening on %s", sc.Source.Addr())
+		}
 	}
 	s.ready.Store(true)
 	return s, nil

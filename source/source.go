@@ -45,7 +45,7 @@ type Env struct {
 	Stats *Stats
 }
 
-// Source is one configured listener. Build (the Kind's) validates and
+// Source is one configured listener, or for a NoListen kind one reader. Build (the Kind's) validates and
 // binds nothing; Start binds and serves; Stop stops accepting, lets every
 // batch already handed to the Sink be answered, then closes what is left,
 // by ctx's deadline at the latest.
@@ -64,6 +64,10 @@ type Kind struct {
 	// Keys are the settings the type accepts beyond the common ones
 	// (type, listen, tag); anything else is an unknown key.
 	Keys []string
+	// NoListen marks a type that reads its input itself (from a bucket,
+	// say) rather than accepting connections: it takes no listen setting,
+	// and its Addr names what it reads.
+	NoListen bool
 	// Build reads s (reporting every problem through s.Fail) and returns
 	// the source, not yet listening.
 	Build func(s *Settings) Source

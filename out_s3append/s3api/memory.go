@@ -18,8 +18,11 @@ const (
 	OpAbortMultipartUpload    = "AbortMultipartUpload"
 	OpListMultipartUploads    = "ListMultipartUploads"
 	OpListParts               = "ListParts"
-	OpListObjects             = "ListObjects"
-	OpGetObject               = "GetObject"
+	OpListObjects             = "ListObjects" // also ListPage: the same request
+	OpGetObject               = "GetObject"   // also OpenObject: the same request
+	OpDeleteObject            = "DeleteObject"
+	OpGetObjectTagging        = "GetObjectTagging"
+	OpPutObjectTagging        = "PutObjectTagging"
 	OpCreateBucket            = "CreateBucket"
 )
 
@@ -45,9 +48,13 @@ type Memory struct {
 	after     Fault
 }
 
+// memObject is a stored object. Its body is never changed once stored (a
+// new version replaces the whole memObject), so readers may share it.
 type memObject struct {
 	body []byte
 	meta ObjectMeta
+	etag string
+	tags map[string]string
 }
 
 var _ Store = (*Memory)(nil)
@@ -106,7 +113,11 @@ func (m *Memory) PutObject(ctx context.Context, key string, body []byte, o PutOp
 		if err := checkKey(key); err != nil {
 			return err
 		}
-		m.objects[key] = memObject{body: append([]byte(nil), body...), meta: metaOf(o)}
+		tags, err := parseTagging(o.Tagging)
+		if err != nil {
+			return err
+		}
+		m.objects[key] = memObject{body: append([]byte(nil), body...), meta: metaOf(o), etag: etagOf(body), tags: tags}
 		return nil
 	})
 }

@@ -3,6 +3,8 @@ package s3api
 import (
 	"bytes"
 	"context"
+	"crypto/md5"
+	"encoding/hex"
 	"fmt"
 	"sort"
 	"strings"
@@ -96,6 +98,7 @@ func (m *Memory) CompleteMultipartUpload(ctx context.Context, key, uploadID stri
 			}
 		}
 		var object bytes.Buffer
+		digests := md5.New()
 		for i, p := range sorted {
 			stored, ok := u.parts[p.Number]
 			if !ok || unquote(stored.etag) != unquote(p.ETag) {
@@ -105,8 +108,17 @@ func (m *Memory) CompleteMultipartUpload(ctx context.Context, key, uploadID stri
 				return apiError(CodeEntityTooSmall, fmt.Sprintf("part %d is %d bytes, less than %d", p.Number, len(stored.body), MinPartSize))
 			}
 			object.Write(stored.body)
+			sum := md5.Sum(stored.body)
+			digests.Write(sum[:])
 		}
-		m.objects[key] = memObject{body: object.Bytes(), meta: metaOf(u.opts)}
+		tags, err := parseTagging(u.opts.Tagging)
+		if err != nil {
+			return err
+		}
+		// S3's ETag of a multipart object: the MD5 of the parts' MD5s and
+		// the part count.
+		etag := fmt.Sprintf(`"%s-%d"`, hex.EncodeToString(digests.Sum(nil)), len(sorted))
+		m.objects[key] = memObject{body: object.Bytes(), meta: metaOf(u.opts), etag: etag, tags: tags}
 		delete(m.uploads, uploadID)
 		m.completed[uploadID] = completionOf(key, sorted)
 		return nil

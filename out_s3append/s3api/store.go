@@ -11,6 +11,7 @@ package s3api
 
 import (
 	"context"
+	"io"
 	"time"
 )
 
@@ -63,6 +64,41 @@ type ObjectMeta struct {
 	ContentType     string
 	ContentEncoding string
 	StorageClass    string // StandardStorageClass when the server names none
+}
+
+// ListRequest is one ListObjectsV2 request: the keys that start with
+// Prefix and sort after StartAfter (and after the previous page, named by
+// ContinuationToken), in key order. With a Delimiter, the keys that hold it
+// after Prefix are rolled up into one CommonPrefixes entry each, up to and
+// including the delimiter. MaxKeys bounds the entries (objects and common
+// prefixes together) of the page; 0 leaves the service's 1000.
+type ListRequest struct {
+	Prefix            string
+	Delimiter         string
+	StartAfter        string
+	ContinuationToken string
+	MaxKeys           int32
+}
+
+// ListedObject is one object of a ListPage.
+type ListedObject struct {
+	Key  string
+	Size int64
+	ETag string // as the server returned it (S3 quotes it)
+}
+
+// ListResult is one page of a listing. NextContinuationToken is "" on the
+// last page.
+type ListResult struct {
+	Objects               []ListedObject
+	CommonPrefixes        []string
+	NextContinuationToken string
+}
+
+// ObjectVersion says which content an OpenObject is reading.
+type ObjectVersion struct {
+	Size int64
+	ETag string // as the server returned it (S3 quotes it)
 }
 
 // Store is the object-store contract. All keys are relative to the one
@@ -129,6 +165,32 @@ type Store interface {
 	// decoding of ContentEncoding) and its attributes. A missing key yields
 	// an error for which IsNoSuchKey is true. Meant for tests and tools.
 	GetObject(ctx context.Context, key string) ([]byte, ObjectMeta, error)
+
+	// ListPage makes one ListObjectsV2 request, so a caller that walks a
+	// large listing holds one page at a time and can stop early. A
+	// truncated page without a continuation token is an error.
+	ListPage(ctx context.Context, r ListRequest) (ListResult, error)
+
+	// OpenObject starts reading an object (a GetObject request) and returns
+	// its body as a stream, never held whole in memory, with the size and
+	// ETag of the content being read. The caller closes the body. A missing
+	// key yields an error for which IsNoSuchKey is true; an error while
+	// reading the body is Retryable unless it carries a service code.
+	OpenObject(ctx context.Context, key string) (io.ReadCloser, ObjectVersion, error)
+
+	// DeleteObject removes an object. Deleting a key that does not exist
+	// succeeds, as on S3.
+	DeleteObject(ctx context.Context, key string) error
+
+	// GetObjectTagging returns an object's tags (empty when it has none).
+	// A missing key yields an error for which IsNoSuchKey is true.
+	GetObjectTagging(ctx context.Context, key string) (map[string]string, error)
+
+	// PutObjectTagging replaces an object's whole tag set with tags: S3 has
+	// no request that adds one tag, so callers that keep the others read
+	// them first. A missing key yields an error for which IsNoSuchKey is
+	// true.
+	PutObjectTagging(ctx context.Context, key string, tags map[string]string) error
 
 	// CreateBucket creates the Store's bucket; a bucket the caller already
 	// owns is not an error.
