@@ -24,7 +24,7 @@ func sourceRecords(t *testing.T, p *sidecarproc.Proc, source string) int64 {
 	if err != nil {
 		t.Fatal(err)
 	}
-	re := regexp.MustCompile(`(?m)^s3append_source_records_total\{source="` + regexp.QuoteMeta(source) + `",type="[a-z_]+"\} (\S+)$`)
+	re := regexp.MustCompile(`(?m)^s3append_source_records_total\{source="` + regexp.QuoteMeta(source) + `",type="[a-z_0-9]+"\} (\S+)$`)
 	m := re.FindStringSubmatch(text)
 	if m == nil {
 		return 0

@@ -51,7 +51,7 @@ type Proc struct {
 }
 
 var (
-	listeningLine = regexp.MustCompile(`\[input:[a-z_]+:([a-z_]+\.\d+)\] listening on (\S+)`)
+	listeningLine = regexp.MustCompile(`\[input:[a-z_0-9]+:([a-z_0-9]+\.\d+)\] (?:listening on|reading) (\S+)`)
 	metricsLine   = regexp.MustCompile(`metrics at http://(\S+)/metrics`)
 )
 
