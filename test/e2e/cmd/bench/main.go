@@ -14,9 +14,11 @@
 //	S3APPEND_BENCH_WIDE_OBJECTS     Parquet objects open at once (default 200)
 //	S3APPEND_BENCH_SIDECAR_RECORDS  records per sidecar run (default 3000000)
 //	S3APPEND_BENCH_IDLE_CONNECTIONS idle connections of the forward run that has them (default 1000)
+//	S3APPEND_BENCH_ACCESS_OBJECTS   access-log objects of 15,000 lines to convert (default 40)
 //
 // -only sidecar runs the sidecar's rows alone (and the plugin run they are
-// compared with).
+// compared with), the access-log runs included; -only accesslogs runs the
+// access-log runs alone.
 package main
 
 import (
@@ -28,19 +30,19 @@ import (
 
 func main() {
 	stages := flag.String("stages", "", "file holding `go test -bench` output to include in the table")
-	only := flag.String("only", "", "`sidecar`: only the sidecar's runs")
+	only := flag.String("only", "", "`sidecar`: only the sidecar's runs; accesslogs: only its access-log runs")
 	flag.Parse()
-	if *only != "" && *only != "sidecar" {
-		fmt.Fprintf(os.Stderr, "bench: -only %q: the one selection is sidecar\n", *only)
+	if *only != "" && *only != "sidecar" && *only != "accesslogs" {
+		fmt.Fprintf(os.Stderr, "bench: -only %q: the selections are sidecar and accesslogs\n", *only)
 		os.Exit(2)
 	}
-	if err := run(*stages, *only == "sidecar"); err != nil {
+	if err := run(*stages, *only); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
 }
 
-func run(stagesPath string, sidecarOnly bool) error {
+func run(stagesPath, only string) error {
 	var t table
 	if stagesPath != "" {
 		rows, err := readStages(stagesPath)
@@ -77,13 +79,27 @@ func run(stagesPath string, sidecarOnly bool) error {
 	if err != nil {
 		return err
 	}
+	accessObjects, err := envInt("S3APPEND_BENCH_ACCESS_OBJECTS", 40)
+	if err != nil {
+		return err
+	}
 	env, err := newBenchEnv("")
 	if err != nil {
 		return err
 	}
 	defer env.srv.Stop()
-	if sidecarOnly {
+	if only == "accesslogs" {
+		if t.access, err = accessLogRuns(env, defaultAccessRuns(accessObjects)); err != nil {
+			return err
+		}
+		t.print(os.Stdout)
+		return nil
+	}
+	if only == "sidecar" {
 		if t.sidecar, err = sidecarRuns(env, sidecarRecords, idle); err != nil {
+			return err
+		}
+		if t.access, err = accessLogRuns(env, defaultAccessRuns(accessObjects)); err != nil {
 			return err
 		}
 		t.print(os.Stdout)
@@ -108,6 +124,9 @@ func run(stagesPath string, sidecarOnly bool) error {
 		return err
 	}
 	if t.sidecar, err = sidecarRuns(env, sidecarRecords, idle); err != nil {
+		return err
+	}
+	if t.access, err = accessLogRuns(env, defaultAccessRuns(accessObjects)); err != nil {
 		return err
 	}
 	t.print(os.Stdout)

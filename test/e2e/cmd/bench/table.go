@@ -66,6 +66,7 @@ type table struct {
 	backlog    []backlogRow
 	partitions []partitionRow
 	sidecar    []sidecarRow
+	access     []accessRow
 }
 
 // print writes every result as one Markdown table. Stage rows come from
@@ -113,6 +114,7 @@ func (t *table) print(w io.Writer) {
 	t.printPartitions(w)
 	t.printSidecarRows(w)
 	t.printSidecarTargets(w)
+	t.printAccessLogs(w)
 }
 
 // printPartitions writes the rows of the runs with many open objects.
