@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the tests need, inside the repository only:
 #   build/tools/bin/versitygw     S3-compatible server (Go module proxy)
+#   build/tools/bin/goaws         SQS server, query protocol (Go module proxy)
 #   test/e2e/duckdb/node_modules  DuckDB for Node.js (npm registry, npm ci)
 # Idempotent: what is already there at the pinned version is left alone.
 # Usage: scripts/tools.sh
@@ -10,6 +11,8 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 bin="$root/build/tools/bin"
 versitygw_module="github.com/versity/versitygw"
 versitygw_version="v1.8.0"
+goaws_module="github.com/Admiral-Piett/goaws"
+goaws_version="v0.4.5"
 duckdb_dir="$root/test/e2e/duckdb"
 
 need() {
@@ -44,6 +47,32 @@ install_versitygw() {
   echo "tools: installed versitygw $versitygw_version"
 }
 
+install_goaws() {
+  need go "install Go (see go.mod for the version)"
+  local target="$bin/goaws"
+  if [ -x "$target" ] && [ "$(installed_version "$target")" = "$goaws_version" ]; then
+    echo "tools: goaws $goaws_version already in build/tools/bin"
+    return
+  fi
+  mkdir -p "$bin"
+  echo "tools: building goaws $goaws_version into build/tools/bin"
+  # The module's main package is app/cmd, so go install names the binary
+  # cmd; build into a scratch GOBIN and move it under its real name, so no
+  # stray build/tools/bin/cmd is left behind.
+  local scratch
+  scratch="$(mktemp -d)"
+  GOBIN="$scratch" go install "$goaws_module/app/cmd@$goaws_version"
+  mv "$scratch/cmd" "$target"
+  rmdir "$scratch"
+  local got
+  got="$(installed_version "$target")"
+  if [ "$got" != "$goaws_version" ]; then
+    echo "tools: build/tools/bin/goaws reports version '$got', want $goaws_version" >&2
+    exit 1
+  fi
+  echo "tools: installed goaws $goaws_version"
+}
+
 install_duckdb() {
   need node "install Node.js 18 or later"
   need npm "install npm"
@@ -69,4 +98,5 @@ install_duckdb() {
 }
 
 install_versitygw
+install_goaws
 install_duckdb

@@ -67,15 +67,16 @@ type AWSStore struct {
 
 var _ Store = (*AWSStore)(nil)
 
-// NewAWS builds an AWSStore. It does not contact the service: a wrong
-// bucket, endpoint or credential shows up on the first request.
-func NewAWS(ctx context.Context, c AWSConfig) (*AWSStore, error) {
-	if c.Bucket == "" {
-		return nil, errors.New("s3api: bucket is empty")
-	}
+// LoadConfig is the AWS configuration of c for any AWS client: region,
+// credentials (with role_arn assumed), HTTP client and TLS, one attempt
+// per call. c's Bucket, Endpoint and UsePathStyle are S3's and are not
+// read here, except that a set Endpoint lets the region default to
+// us-east-1. Other services' clients (SQS for the access-log source)
+// share it so that one set of options reaches every request.
+func LoadConfig(ctx context.Context, c AWSConfig) (aws.Config, error) {
 	client, err := httpClient(c)
 	if err != nil {
-		return nil, err
+		return aws.Config{}, err
 	}
 	opts := []func(*config.LoadOptions) error{
 		config.WithHTTPClient(client),
@@ -102,12 +103,12 @@ func NewAWS(ctx context.Context, c AWSConfig) (*AWSStore, error) {
 	}
 	cfg, err := config.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
-		return nil, fmt.Errorf("s3api: loading AWS config: %w", err)
+		return aws.Config{}, fmt.Errorf("s3api: loading AWS config: %w", err)
 	}
 	cfg.HTTPClient = tlsHinting{cfg.HTTPClient}
 	if cfg.Region == "" {
 		if c.Endpoint == "" {
-			return nil, errors.New("s3api: region is not set (set region or AWS_REGION)")
+			return aws.Config{}, errors.New("s3api: region is not set (set region or AWS_REGION)")
 		}
 		cfg.Region = "us-east-1"
 	}
@@ -126,6 +127,19 @@ func NewAWS(ctx context.Context, c AWSConfig) (*AWSStore, error) {
 					o.ExternalID = aws.String(c.ExternalID)
 				}
 			})), c.SecretSeen)
+	}
+	return cfg, nil
+}
+
+// NewAWS builds an AWSStore. It does not contact the service: a wrong
+// bucket, endpoint or credential shows up on the first request.
+func NewAWS(ctx context.Context, c AWSConfig) (*AWSStore, error) {
+	if c.Bucket == "" {
+		return nil, errors.New("s3api: bucket is empty")
+	}
+	cfg, err := LoadConfig(ctx, c)
+	if err != nil {
+		return nil, err
 	}
 	s3Client := s3.NewFromConfig(cfg, func(o *s3.Options) {
 		if c.Endpoint != "" {

@@ -40,16 +40,17 @@ func TestConfigDefaults(t *testing.T) {
 // source's own are checked here. Every problem is reported, by name.
 func TestConfigProblems(t *testing.T) {
 	_, problems := build(map[string]string{
-		"endpoint": "ftp://x", "checksum": "sometimes", "discovery": "sqs", "after_read": "burn",
+		"endpoint": "ftp://x", "checksum": "sometimes", "discovery": "sqs", "after_read": "burn", "visibility_timeout": "1s",
 		"get_workers": "8", "max_objects_in_flight": "2", "relist_window": "0s", "prefix": "/logs",
 		"poll_interval": "10ms", "batch_lines": "0",
 	})
 	all := strings.Join(problems, "\n")
 	for _, want := range []string{
 		"bucket:", `endpoint: "ftp://x" must be an http or https URL`, `checksum: "sometimes"`,
-		"discovery: sqs is not yet supported", `after_read: "burn" is not one of keep, delete, tag`,
-		"get_workers: 8 is more than max_objects_in_flight 2", "relist_window: must be more than 0",
-		`prefix: "/logs" starts with /`, "poll_interval: 10ms is too short", "batch_lines:",
+		"discovery sqs", `after_read: "burn" is not one of keep, delete, tag`,
+		"get_workers: 8 is more than max_objects_in_flight 2", "relist_window: applies to discovery list only",
+		"queue_url: is required with discovery sqs", "visibility_timeout: 1s is out of range",
+		`prefix: "/logs" starts with /`, "poll_interval: applies to discovery list only", "batch_lines:",
 	} {
 		if !strings.Contains(all, want) {
 			t.Errorf("problems do not say %q:\n%s", want, all)
@@ -90,5 +91,36 @@ func TestOneSourcePerStateDir(t *testing.T) {
 	err := s.Start(source.Env{Sink: w.sink, Log: quietLog(), Stats: &source.Stats{}})
 	if err == nil || !strings.Contains(err.Error(), "in use by another") {
 		t.Errorf("a second source on the same state directory: %v", err)
+	}
+}
+
+// Each discovery mode refuses the other's options, and discovery sqs
+// checks its own.
+func TestConfigDiscoveryOptions(t *testing.T) {
+	s, problems := build(map[string]string{"bucket": "logs", "discovery": "sqs", "queue_url": "https://sqs.eu-west-1.amazonaws.com/123456789012/logs"})
+	if len(problems) > 0 {
+		t.Fatalf("problems: %v", problems)
+	}
+	if c := s.cfg; c.visibility != 5*time.Minute || c.dedupe != 6*time.Hour || c.queueEndpoint != "" {
+		t.Errorf("sqs defaults %+v", c)
+	}
+	if want := "s3://logs/ via https://sqs.eu-west-1.amazonaws.com/123456789012/logs"; s.Addr() != want {
+		t.Errorf("Addr %s, want %s", s.Addr(), want)
+	}
+	_, problems = build(map[string]string{"bucket": "logs", "queue_url": "https://q/1/x", "dedupe_window": "1h"})
+	all := strings.Join(problems, "\n")
+	for _, want := range []string{"queue_url: applies to discovery sqs only (discovery is list)", "dedupe_window: applies to discovery sqs only"} {
+		if !strings.Contains(all, want) {
+			t.Errorf("problems do not say %q:\n%s", want, all)
+		}
+	}
+	_, problems = build(map[string]string{"bucket": "logs", "discovery": "sqs", "queue_url": "sqs/logs",
+		"queue_endpoint": "localhost:4100", "visibility_timeout": "10m", "dedupe_window": "15m"})
+	all = strings.Join(problems, "\n")
+	for _, want := range []string{`queue_url: "sqs/logs" is not a queue URL`, `queue_endpoint: "localhost:4100" is not a URL`,
+		"dedupe_window: 15m0s is shorter than twice visibility_timeout (10m0s)"} {
+		if !strings.Contains(all, want) {
+			t.Errorf("problems do not say %q:\n%s", want, all)
+		}
 	}
 }

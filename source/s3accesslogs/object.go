@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/tinylib/msgp/msgp"
 
@@ -436,9 +437,13 @@ func (s *src) take(key string, obj *objectState, batches int, failed string) {
 	}
 	v := s.keep.change(func(st *state) {
 		delete(st.Objects, key)
-		st.Taken[key] = takenObject{Time: obj.Time, Failed: failed}
+		now := time.Now()
+		st.Taken[key] = takenObject{Time: obj.Time, At: now, Failed: failed}
 		if obj.Time.After(st.Newest) {
 			st.Newest = obj.Time
+		}
+		if s.cfg.discovery == discoverSQS {
+			s.pruneTaken(st, now)
 		}
 		st.Cleanup = append(st.Cleanup, c)
 	})
@@ -448,6 +453,7 @@ func (s *src) take(key string, obj *objectState, batches int, failed string) {
 	if failed == "" {
 		s.log.Debugf("s3://%s/%s taken: %d batch(es)", s.cfg.bucket, key, batches)
 	}
+	s.messageTaken(key)
 	s.cleanup(c)
 }
 

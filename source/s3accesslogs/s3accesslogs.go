@@ -45,6 +45,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"time"
@@ -67,7 +68,8 @@ var clientKeys = []string{"bucket", "region", "endpoint", "use_path_style", "che
 var Kind = source.Kind{
 	Type: Type,
 	Keys: append(append([]string(nil), clientKeys...), "prefix", "discovery", "poll_interval", "relist_window",
-		"after_read", "max_objects_in_flight", "get_workers", "batch_lines"),
+		"after_read", "max_objects_in_flight", "get_workers", "batch_lines",
+		"queue_url", "queue_endpoint", "visibility_timeout", "dedupe_window"),
 	NoListen: true,
 	Build:    func(s *source.Settings) source.Source { return newSource(readConfig(s), nil) },
 }
@@ -79,8 +81,15 @@ const (
 	afterTag    = "tag"
 )
 
+// The discovery modes.
+const (
+	discoverList = "list"
+	discoverSQS  = "sqs"
+)
+
 // config is a source's settings, read and checked.
 type config struct {
+	discovery    string
 	name         string
 	tag          string
 	bucket       string
@@ -93,6 +102,11 @@ type config struct {
 	maxInFlight  int
 	getWorkers   int
 	batchLines   int
+	// discovery sqs
+	queueURL      string
+	queueEndpoint string
+	visibility    time.Duration
+	dedupe        time.Duration
 }
 
 const (
@@ -101,6 +115,10 @@ const (
 	defaultMaxInFlight  = 100
 	defaultGetWorkers   = 4
 	defaultBatchLines   = 5000
+	defaultVisibility   = 5 * time.Minute
+	defaultDedupe       = 6 * time.Hour
+	// receiveWait is SQS's longest long poll.
+	receiveWait = 20 * time.Second
 )
 
 func readConfig(s *source.Settings) config {
@@ -118,10 +136,8 @@ func readConfig(s *source.Settings) config {
 	if c.tag == "" {
 		s.Fail("tag", "must not be empty")
 	}
-	switch d := s.OneOf("discovery", "list", "list", "sqs"); d {
-	case "sqs":
-		s.Fail("discovery", "sqs is not yet supported by this version; use list (the default)")
-	}
+	c.discovery = s.OneOf("discovery", discoverList, discoverList, discoverSQS)
+	readDiscovery(s, &c)
 	if c.pollInterval < time.Second {
 		s.Fail("poll_interval", "%v is too short: give 1s or more", c.pollInterval)
 		c.pollInterval = defaultPollInterval
@@ -176,6 +192,51 @@ func readConfig(s *source.Settings) config {
 	}
 	c.stateDir = stateDir(cc.StoreDir, cc.Bucket, c.prefix)
 	return c
+}
+
+// readDiscovery reads the options of the discovery mode, and refuses
+// those of the other: an option that would do nothing is a mistake.
+func readDiscovery(s *source.Settings, c *config) {
+	listOnly := []string{"poll_interval", "relist_window"}
+	sqsOnly := []string{"queue_url", "queue_endpoint", "visibility_timeout", "dedupe_window"}
+	if c.discovery != discoverSQS {
+		for _, k := range sqsOnly {
+			if s.Has(k) {
+				s.Fail(k, "applies to discovery sqs only (discovery is %s)", c.discovery)
+			}
+		}
+		return
+	}
+	for _, k := range listOnly {
+		if s.Has(k) {
+			s.Fail(k, "applies to discovery list only: with discovery sqs the queue says when objects arrive (dedupe_window is how long objects taken are remembered)")
+		}
+	}
+	c.queueURL = s.String("queue_url", "")
+	c.queueEndpoint = s.String("queue_endpoint", "")
+	c.visibility = s.Duration("visibility_timeout", defaultVisibility)
+	c.dedupe = s.Duration("dedupe_window", defaultDedupe)
+	switch u, err := url.Parse(c.queueURL); {
+	case c.queueURL == "":
+		s.Fail("queue_url", "is required with discovery sqs: the URL of the SQS queue that receives the bucket's event notifications (https://sqs.REGION.amazonaws.com/ACCOUNT/NAME)")
+	case err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || strings.Trim(u.Path, "/") == "":
+		s.Fail("queue_url", "%q is not a queue URL: give https://sqs.REGION.amazonaws.com/ACCOUNT/NAME", c.queueURL)
+	}
+	if c.queueEndpoint != "" {
+		if u, err := url.Parse(c.queueEndpoint); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			s.Fail("queue_endpoint", "%q is not a URL: give the SQS endpoint as http(s)://host[:port]", c.queueEndpoint)
+		}
+	}
+	// SQS takes whole seconds, from 0 to 12 hours; the source extends
+	// what it holds every third of it.
+	if c.visibility < 3*time.Second || c.visibility > 12*time.Hour {
+		s.Fail("visibility_timeout", "%v is out of range: give 3s to 12h (the source extends it every third while it reads an object)", c.visibility)
+		c.visibility = defaultVisibility
+	}
+	if c.dedupe < 2*c.visibility {
+		s.Fail("dedupe_window", "%v is shorter than twice visibility_timeout (%v): a message that comes back after a restart would find its object forgotten and read it twice", c.dedupe, c.visibility)
+		c.dedupe = max(defaultDedupe, 2*c.visibility)
+	}
 }
 
 // unjoin splits errors.Join's result into its errors.

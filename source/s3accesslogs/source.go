@@ -18,13 +18,18 @@ import (
 type src struct {
 	cfg   config
 	store s3api.Store // built by Start unless given (tests)
-	disc  discoverer
+	disc  discoverer  // discovery list
+	queue queue       // discovery sqs: built by Start unless given (tests)
+	msgs  *messages   // discovery sqs: the messages held
 
 	env  source.Env
 	log  *out_s3append.Logger
 	sink source.OnceSink
 	keep *keeper
 	gen  uint64 // this run's generation
+	// started is when this run started: discovery sqs forgets no taken
+	// object before the run is dedupe_window old.
+	started time.Time
 
 	ctx     context.Context
 	cancel  context.CancelFunc
@@ -45,7 +50,12 @@ func newSource(cfg config, store s3api.Store) *src {
 }
 
 // Addr names what the source reads.
-func (s *src) Addr() string { return "s3://" + s.cfg.bucket + "/" + s.cfg.prefix }
+func (s *src) Addr() string {
+	if s.cfg.discovery == discoverSQS {
+		return "s3://" + s.cfg.bucket + "/" + s.cfg.prefix + " via " + s.cfg.queueURL
+	}
+	return "s3://" + s.cfg.bucket + "/" + s.cfg.prefix
+}
 
 // Start opens the state, bumps the generation and starts polling. It
 // makes no request to S3: an unreachable bucket shows in the log at the
@@ -70,6 +80,17 @@ func (s *src) Start(env source.Env) error {
 		}
 		s.store = store
 	}
+	if s.cfg.discovery == discoverSQS && s.queue == nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		client := s.cfg.client
+		client.SecretSeen = s.log.Redact
+		q, err := newSQSQueue(ctx, client, s.cfg.queueURL, s.cfg.queueEndpoint)
+		cancel()
+		if err != nil {
+			return fmt.Errorf("source %s: SQS client for %s: %w", s.cfg.name, s.cfg.queueURL, err)
+		}
+		s.queue = q
+	}
 	s.disc = &lister{store: s.store, prefix: s.cfg.prefix, pageSize: s.listPageSize, skipped: func(key string) {
 		s.log.Limitedf(out_s3append.LevelDebug, "skipped-key", "s3://%s/%s is not named as S3 names access log objects (YYYY-mm-DD-HH-MM-SS-UniqueString, under prefix %q directly or in the date-based folders): not read", s.cfg.bucket, key, s.cfg.prefix)
 	}}
@@ -93,6 +114,10 @@ func (s *src) Start(env source.Env) error {
 		return fmt.Errorf("source %s: writing the state file in %s: %w", s.cfg.name, s.cfg.stateDir, err)
 	}
 	s.keep = keep
+	s.started = time.Now()
+	if s.cfg.discovery == discoverSQS {
+		s.msgs = newMessages()
+	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.work = make(chan string, max(s.cfg.maxInFlight, len(pending)))
 	s.wake = make(chan struct{}, 1)
@@ -113,8 +138,16 @@ func (s *src) Start(env source.Env) error {
 		for _, c := range cleanups {
 			s.cleanup(c)
 		}
+		if s.cfg.discovery == discoverSQS {
+			s.receiveLoop()
+			return
+		}
 		s.pollLoop()
 	}()
+	if s.cfg.discovery == discoverSQS {
+		s.wg.Add(1)
+		go s.extendLoop()
+	}
 	return nil
 }
 

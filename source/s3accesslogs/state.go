@@ -45,6 +45,9 @@ type state struct {
 // takenObject is one entry of the taken set.
 type takenObject struct {
 	Time time.Time `json:"t"`
+	// At is when it was taken: discovery sqs remembers it for
+	// dedupe_window from then.
+	At time.Time `json:"at,omitzero"`
 	// Failed says why an object was given up without its records (all
 	// or the rest of them): it is not read again.
 	Failed string `json:"failed,omitempty"`
