@@ -78,6 +78,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzScanFrames -fuzztime $(FUZZTIME) ./buffer/
 	$(GO) test -run '^$$' -fuzz FuzzFlippedByte -fuzztime $(FUZZTIME) ./buffer/
 	$(GO) test -run '^$$' -fuzz FuzzRecovery -fuzztime $(FUZZTIME) ./buffer/
+	$(GO) test -run '^$$' -fuzz FuzzTokenRecovery -fuzztime $(FUZZTIME) ./buffer/
 	$(GO) test -run '^$$' -fuzz FuzzReader -fuzztime $(FUZZTIME) ./format/
 	$(GO) test -run '^$$' -fuzz FuzzJSONEncoder -fuzztime $(FUZZTIME) ./format/
 	$(GO) test -run '^$$' -fuzz FuzzSkip -fuzztime $(FUZZTIME) ./format/
@@ -88,6 +89,9 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzHTTPBody -fuzztime $(FUZZTIME) ./source/httpjson/
 	$(GO) test -run '^$$' -fuzz FuzzLines -fuzztime $(FUZZTIME) ./source/lines/
 	$(GO) test -run '^$$' -fuzz FuzzOTLP -fuzztime $(FUZZTIME) ./source/otlp/
+	$(GO) test -run '^$$' -fuzz FuzzParseLine -fuzztime $(FUZZTIME) ./format/s3access/
+	$(GO) test -run '^$$' -fuzz FuzzNotification -fuzztime $(FUZZTIME) ./source/s3accesslogs/
+	$(GO) test -run '^$$' -fuzz FuzzKeyTime -fuzztime $(FUZZTIME) ./source/s3accesslogs/
 	$(GO) test -run '^$$' -fuzz FuzzMatchTag -fuzztime $(FUZZTIME) ./sidecar/
 
 clean:

@@ -22,7 +22,7 @@ func TestConfigDefaults(t *testing.T) {
 	}
 	c := s.cfg
 	if c.tag != Type || c.pollInterval != time.Minute || c.window != 2*time.Hour || c.afterRead != afterKeep ||
-		c.maxInFlight != 100 || c.getWorkers != 4 || c.batchLines != 5000 {
+		c.maxInFlight != 100 || c.getWorkers != 4 || c.batchLines != 1000 {
 		t.Errorf("defaults %+v", c)
 	}
 	if want := "/tmp/fluent-bit/s3append/sources/s3_access_logs/logs/access%2F"; c.stateDir != want {

@@ -36,9 +36,13 @@
 // object, say): the source gives it up with one log line and records it
 // as failed, rather than turning it into junk records.
 //
-// discovery sqs (S3 event notifications through an SQS queue) is not
-// built yet: a configuration that asks for it is refused. The seam for it
-// is the discoverer interface: the poll loop only asks it for candidates.
+// Discovery by queue (discovery sqs, receive.go): S3 sends an event
+// notification for every object it delivers to an SQS queue (directly,
+// through SNS or through EventBridge); the source reads the objects the
+// messages name, extends the messages' visibility while it reads, and
+// deletes a message only once every object it names is taken. The taken
+// set recognises a message that comes back (after a crash, a failed
+// delete, or SQS delivering it twice) and is kept dedupe_window long.
 package s3accesslogs
 
 import (
@@ -114,7 +118,7 @@ const (
 	defaultWindow       = 2 * time.Hour
 	defaultMaxInFlight  = 100
 	defaultGetWorkers   = 4
-	defaultBatchLines   = 5000
+	defaultBatchLines   = 1000
 	defaultVisibility   = 5 * time.Minute
 	defaultDedupe       = 6 * time.Hour
 	// receiveWait is SQS's longest long poll.
