@@ -56,8 +56,10 @@ type Recovery struct {
 }
 
 // ownEntries are the names the buffer keeps in its directory: the rest is
-// someone else's. index.json belongs to the engine, which keeps it here.
-var ownEntries = map[string]bool{"LOCK": true, "objects": true, "quarantine": true, "failed": true, "index.json": true, "index.json.tmp": true,
+// someone else's. index.json and iceberg/ (the journal of objects waiting
+// for their Iceberg commit, iceberg/JOURNAL.md) belong to the engine, which
+// keeps them here.
+var ownEntries = map[string]bool{"LOCK": true, "objects": true, "quarantine": true, "failed": true, "index.json": true, "index.json.tmp": true, "iceberg": true,
 	tokensFile: true, tokensFile + ".tmp": true}
 
 // Open locks dir (creating it) and recovers the objects it holds.

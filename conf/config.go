@@ -142,6 +142,9 @@ type Config struct {
 	// MetricsListen is the host:port of the Prometheus endpoint ("": none).
 	MetricsListen string
 
+	// Iceberg is the table completed objects are committed to, if any.
+	Iceberg Iceberg
+
 	// Raw holds the options the user set, by lower-case option name, with
 	// the values as written (surrounding spaces trimmed).
 	Raw map[string]string

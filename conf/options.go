@@ -27,6 +27,8 @@ type optionSpec struct {
 	apply func(c *Config, v string) error
 	// show writes the field back in its canonical spelling, for messages.
 	show func(c *Config) string
+	// secret: messages never quote the value as written, only show's.
+	secret bool
 }
 
 // Options returns the option table in the order of the README.

@@ -73,6 +73,7 @@ func TestParseDefaults(t *testing.T) {
 		ParquetTimeUnit:          "micros",
 		LateDataWindow:           time.Minute,
 		MaxOpenObjects:           1000,
+		Iceberg:                  Iceberg{CommitInterval: time.Minute, CommitMaxFiles: 500, SchemaEvolution: true},
 		Raw:                      map[string]string{"bucket": "my-bucket"},
 	}
 	if !reflect.DeepEqual(c, want) {

@@ -64,7 +64,7 @@ func (c *Config) shown(name string) string {
 	current := s.show(c)
 	// A JSON document (an inline parquet_schema) is not repeated in front
 	// of each problem found in it.
-	if raw, ok := c.Raw[name]; ok && !strings.HasPrefix(raw, "{") {
+	if raw, ok := c.Raw[name]; ok && !s.secret && !strings.HasPrefix(raw, "{") {
 		var scratch Config
 		if s.apply(&scratch, raw) == nil && s.show(&scratch) == current {
 			return raw
@@ -198,6 +198,7 @@ func (c *Config) problems() []problem {
 		bad("format", "is not one of json_lines (alias json), parquet")
 	}
 	c.parquetProblems(bad)
+	c.icebergProblems(bad)
 
 	oneOf("json_date_format", string(c.JSONDateFormat),
 		string(DateISO8601), string(DateEpoch), string(DateEpochMS), string(DateDouble))

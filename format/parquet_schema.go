@@ -290,3 +290,11 @@ func (s *ParquetSchema) Schema() *parquet.Schema { return s.pq }
 // Fields returns the record fields (the root group, including the time and
 // _extra columns).
 func (s *ParquetSchema) Fields() *Field { return s.root }
+
+// Root is the schema's top group: the record fields, the event time column
+// and _extra, sorted by name as the files hold them.
+func (s *ParquetSchema) Root() *Field { return s.root }
+
+// IsTime says whether the field is the event time column (a UTC TIMESTAMP
+// in the schema's TimeUnit).
+func (f *Field) IsTime() bool { return f.Kind == kindTime }
