@@ -19,7 +19,8 @@ import (
 //     by year for %Y: Iceberg's transforms cut time in UTC, so with another
 //     time_zone only a zone a whole number of hours from UTC all year keeps
 //     an hour inside one partition, and coarser cuts are left out;
-//   - identity of each $RECORD field the schema declares as a column.
+//   - identity of each $RECORD field the schema declares as a top-level
+//     column.
 //
 // notes says what was left out and why, for the log.
 func partitionSpec(schema *iceberg.Schema, tmpl *conf.KeyTemplate, zone *time.Location, timeColumn string) (spec iceberg.PartitionSpec, notes []string, err error) {
@@ -50,6 +51,12 @@ func partitionSpec(schema *iceberg.Schema, tmpl *conf.KeyTemplate, zone *time.Lo
 			continue
 		}
 		seen[name] = true
+		if len(p.Path) > 1 {
+			// iceberg-go reads no bounds of a column inside a struct from
+			// a file's footer, so it cannot infer such a partition value.
+			notes = append(notes, fmt.Sprintf("$RECORD field %s is inside a group: the table is not partitioned by it (only top-level columns are)", name))
+			continue
+		}
 		f, ok := schema.FindFieldByName(name)
 		if !ok {
 			notes = append(notes, fmt.Sprintf("$RECORD field %s is not a column of parquet_schema: the table is not partitioned by it", name))

@@ -41,10 +41,14 @@ func (in *Instance) finish(o *object) error {
 		}
 		o.marked = true
 	}
+	if err := in.recordForCommit(o); err != nil {
+		return err
+	}
 	in.abortOrphans(o)
 	if err := o.buf.Remove(); err != nil {
 		return fmt.Errorf("removing the uploaded object from the buffer: %w", err)
 	}
+	in.releaseForCommit(o)
 	if o.landed {
 		in.stats.ObjectsUploaded.Add(1)
 		in.stats.RecordsUploaded.Add(o.sentRecords)

@@ -14,6 +14,7 @@ import (
 	"github.com/s3append/s3append/buffer"
 	"github.com/s3append/s3append/conf"
 	"github.com/s3append/s3append/format"
+	"github.com/s3append/s3append/iceberg"
 	"github.com/s3append/s3append/out_s3append/s3api"
 )
 
@@ -63,6 +64,11 @@ type Instance struct {
 
 	flushes sync.Pool
 	stats   *Stats
+
+	// journal lists the objects complete in S3 and waiting for their
+	// commit to the Iceberg table, which committer makes (nil: no table).
+	journal   *iceberg.Journal
+	committer *iceberg.Committer
 
 	// onceBusy holds the tokens of FlushOnce calls in progress.
 	onceMu   sync.Mutex
@@ -148,6 +154,15 @@ func newInstance(name string, cfg *conf.Config, s3 s3api.Store, log *Logger, sta
 	registerMetrics(in)
 	if metricsAddr != "" {
 		log.Infof("Prometheus metrics at http://%s/metrics", metricsAddr)
+	}
+	if err := in.openJournal(); err != nil {
+		unregisterMetrics(in)
+		store.Close()
+		if cfg.MetricsListen != "" {
+			releaseMetricsServer(cfg.MetricsListen)
+		}
+		cancel()
+		return nil, err
 	}
 	in.ratio = newEstimate(initialRatio(comp, parquet))
 	in.rowGroupShrink = newEstimate(1)
@@ -295,6 +310,13 @@ func (in *Instance) adopt(rec *buffer.Recovery) {
 	}
 	for _, b := range rec.Objects {
 		m := b.Manifest()
+		if in.alreadyComplete(m.Key) {
+			// Complete in S3 and recorded for its commit before the crash.
+			if err := b.Remove(); err != nil {
+				in.log.Errorf("buffer recovery: object %s is complete in S3, but removing its buffer failed: %v", m.Key, err)
+			}
+			continue
+		}
 		o := &object{buf: b, route: m.Route, key: m.Key, tag: m.Tag, created: m.Created,
 			uploadID: m.UploadID, parts: m.Parts, resume: m.UploadID != ""}
 		in.recordedEncoding(o, m)
@@ -303,7 +325,10 @@ func (in *Instance) adopt(rec *buffer.Recovery) {
 		in.all[o] = struct{}{}
 		in.stats.Recovery[RecoveryObjectAdopted].Add(1)
 	}
-	if n := len(rec.Objects); n > 0 {
+	if in.journal != nil {
+		in.journal.ReleaseAll()
+	}
+	if n := len(in.all); n > 0 {
 		what := "objects"
 		if n == 1 {
 			what = "object"
@@ -456,6 +481,9 @@ wait:
 	}
 	in.cancel()
 	in.wg.Wait()
+	// What completed is committed, as far as the deadline allows; the
+	// rest waits in the journal for the next start.
+	in.closeCommitter(deadline)
 	in.mu.Lock()
 	left := make([]*object, 0, len(in.all))
 	for o := range in.all {

@@ -53,6 +53,14 @@ var (
 	descBufferedObjects   = desc("buffered_objects", "Objects in the buffer, not yet complete in S3.")
 	descOpenObjects       = desc("open_objects", "Objects still taking records.")
 	descOldestBufferedAge = desc("oldest_buffered_record_age_seconds", "How long the oldest buffered object has held records; 0 when nothing is buffered.")
+
+	descIcebergCommits    = desc("iceberg_commits_total", "Snapshots committed to the Iceberg table (iceberg_catalog).")
+	descIcebergFiles      = desc("iceberg_files_committed_total", "Objects committed to the Iceberg table as data files.")
+	descIcebergConflicts  = desc("iceberg_commit_conflicts_total", "Commits refused because another writer committed first; each is retried.")
+	descIcebergRetries    = desc("iceberg_commit_retries_total", "Commit attempts after a failed one (conflict, catalog or storage unreachable).")
+	descIcebergFailures   = desc("iceberg_commit_failures_total", "Failed commit attempts other than conflicts: the catalog or the table's storage unreachable, or the schema refused.")
+	descIcebergWaiting    = desc("iceberg_uncommitted_objects", "Objects complete in S3 and not yet committed to the table.")
+	descIcebergOldestWait = desc("iceberg_oldest_uncommitted_age_seconds", "How long ago the oldest object not yet committed completed in S3; 0 when none waits.")
 )
 
 var allDescs = []*prometheus.Desc{
@@ -60,6 +68,8 @@ var allDescs = []*prometheus.Desc{
 	descRecordsUploaded, descBytesUploaded, descParts, descObjects, descUploadErrors, descRetries,
 	descAborted, descFailed, descRecovery, descBufferedBytes, descBufferLimit, descBufferedObjects,
 	descOpenObjects, descOldestBufferedAge,
+	descIcebergCommits, descIcebergFiles, descIcebergConflicts, descIcebergRetries, descIcebergFailures,
+	descIcebergWaiting, descIcebergOldestWait,
 }
 
 // collector exports every registered instance.
@@ -120,4 +130,19 @@ func (in *Instance) collect(ch chan<- prometheus.Metric, now time.Time) {
 	gauge(descBufferedObjects, float64(g.BufferedObjects))
 	gauge(descOpenObjects, float64(g.OpenObjects))
 	gauge(descOldestBufferedAge, g.OldestAge.Seconds())
+	if in.journal != nil {
+		ic := &s.Iceberg
+		counter(descIcebergCommits, ic.Commits.Load())
+		counter(descIcebergFiles, ic.FilesCommitted.Load())
+		counter(descIcebergConflicts, ic.Conflicts.Load())
+		counter(descIcebergRetries, ic.Retries.Load())
+		counter(descIcebergFailures, ic.Failures.Load())
+		n, oldest := in.journal.Waiting()
+		age := 0.0
+		if n > 0 {
+			age = now.Sub(oldest).Seconds()
+		}
+		gauge(descIcebergWaiting, float64(n))
+		gauge(descIcebergOldestWait, age)
+	}
 }

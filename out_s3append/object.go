@@ -68,6 +68,8 @@ type object struct {
 	// the object exists in S3 (it does not when every record was unfit),
 	// marked once its completion marker is written.
 	completed, landed, marked bool
+	// journaled is set once the object is recorded for its Iceberg commit.
+	journaled bool
 	// failures counts the object's failed steps in a row; backoff spaces
 	// their retries. retired is set when the object left the instance
 	// (complete, given up or refused).

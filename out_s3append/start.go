@@ -20,7 +20,7 @@ func Start(name string, cfg *conf.Config, log *Logger, stats *Stats) (*Instance,
 	if cfg.TLSInsecureSkipVerify {
 		log.Warnf("tls_insecure_skip_verify is on: the certificate of %s is NOT verified, so anyone on the network path can read and change the uploaded data and replay signed requests; set tls_ca_file to the endpoint's CA instead", endpointName(cfg))
 	}
-	store, err := s3api.NewAWS(ctx, s3api.AWSConfig{
+	awsConf := s3api.AWSConfig{
 		Bucket:                cfg.Bucket,
 		Region:                cfg.Region,
 		Endpoint:              cfg.Endpoint,
@@ -34,11 +34,24 @@ func Start(name string, cfg *conf.Config, log *Logger, stats *Stats) (*Instance,
 		TLSCAFile:             cfg.TLSCAFile,
 		TLSInsecureSkipVerify: cfg.TLSInsecureSkipVerify,
 		SecretSeen:            log.Redact,
-	})
+	}
+	store, err := s3api.NewAWS(ctx, awsConf)
 	if err != nil {
 		return nil, fmt.Errorf("S3 client: %w", err)
 	}
-	return newInstance(name, cfg, store, log, stats)
+	in, err := newInstance(name, cfg, store, log, stats)
+	if err != nil || !cfg.Iceberg.Enabled() {
+		return in, err
+	}
+	awsCfg, err := s3api.LoadConfig(ctx, awsConf)
+	if err == nil {
+		err = in.startCommitter(awsCfg)
+	}
+	if err != nil {
+		in.Close()
+		return nil, fmt.Errorf("iceberg: %w", err)
+	}
+	return in, nil
 }
 
 func endpointName(cfg *conf.Config) string {

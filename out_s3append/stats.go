@@ -3,6 +3,7 @@ package out_s3append
 import (
 	"sync/atomic"
 
+	"github.com/s3append/s3append/iceberg"
 	"github.com/s3append/s3append/out_s3append/s3api"
 )
 
@@ -42,6 +43,8 @@ type Stats struct {
 	// Recovery counts what the buffer recovery and the reconciliation
 	// with S3 did at start, by action.
 	Recovery [numRecoveryActions]atomic.Int64
+	// Iceberg counts the commits to the table, with iceberg_catalog.
+	Iceberg iceberg.Stats
 }
 
 // Stats returns the instance's counters.
