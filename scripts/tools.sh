@@ -3,8 +3,10 @@
 #   build/tools/bin/versitygw     S3-compatible server (Go module proxy)
 #   build/tools/bin/goaws         SQS server, query protocol (Go module proxy)
 #   test/e2e/duckdb/node_modules  DuckDB for Node.js (npm registry, npm ci)
+#   aarch64-linux-gnu-gcc         the arm64 C cross compiler of make cross
+#                                 (Debian packages, apt-get, system-wide)
 # Idempotent: what is already there at the pinned version is left alone.
-# Usage: scripts/tools.sh
+# Usage: scripts/tools.sh [versitygw|goaws|duckdb|cross]...  (none: all)
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -97,6 +99,53 @@ install_duckdb() {
   echo "tools: installed $(cd "$duckdb_dir" && node -p "'@duckdb/node-api ' + require('./node_modules/@duckdb/node-api/package.json').version")"
 }
 
-install_versitygw
-install_goaws
-install_duckdb
+# install_cross installs the arm64 cross compiler and the arm64 glibc it
+# links against. Debian 12's glibc (2.36) is the one the Fluent Bit image
+# has, so a .so built against it loads there.
+install_cross() {
+  local cc=aarch64-linux-gnu-gcc
+  local pkgs=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross)
+  # A compiler without its libc cannot link: ask for both.
+  if command -v "$cc" >/dev/null 2>&1 && [ "$("$cc" -print-file-name=libc.so)" != libc.so ]; then
+    echo "tools: $cc $("$cc" -dumpversion) already installed"
+    return
+  fi
+  if ! command -v apt-get >/dev/null 2>&1; then
+    echo "tools: $cc (with an arm64 glibc) is missing and there is no apt-get here;" \
+      "install ${pkgs[*]} or their equivalent, or name another compiler with make CC_arm64=..." >&2
+    exit 1
+  fi
+  local sudo=()
+  if [ "$(id -u)" != 0 ]; then
+    if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+      sudo=(sudo)
+    else
+      echo "tools: $cc is missing; installing it needs root: sudo apt-get install -y ${pkgs[*]}" >&2
+      exit 1
+    fi
+  fi
+  echo "tools: installing ${pkgs[*]} with apt-get (system-wide)"
+  if ! "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq ||
+    ! "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${pkgs[@]}"; then
+    echo "tools: apt-get could not install ${pkgs[*]}; install them by hand, then run make cross again" >&2
+    exit 1
+  fi
+  if [ "$("$cc" -print-file-name=libc.so)" = libc.so ]; then
+    echo "tools: $cc still finds no arm64 libc after the install" >&2
+    exit 1
+  fi
+  echo "tools: installed $cc $("$cc" -dumpversion)"
+}
+
+if [ $# -eq 0 ]; then
+  set -- versitygw goaws duckdb cross
+fi
+for tool in "$@"; do
+  case "$tool" in
+  versitygw | goaws | duckdb | cross) "install_$tool" ;;
+  *)
+    echo "tools: unknown tool $tool (versitygw, goaws, duckdb, cross)" >&2
+    exit 2
+    ;;
+  esac
+done
