@@ -4,7 +4,7 @@
 #   make demo   run the plugin on sample logs into a local S3 server it starts
 #   make test   unit, fuzz-seed and end-to-end tests (installs what they need)
 #   make bench  benchmarks (rec/s, MB/s, bytes/record)
-#   make lint   checks of the Dockerfile, compose harness, Kubernetes and Helm files
+#   make lint   checks of the Dockerfile, compose harness, Kubernetes, Helm and workflow files
 #   make e2e-docker  the plugin in the Fluent Bit image against LocalStack (needs Docker)
 
 GO       ?= go
@@ -64,8 +64,9 @@ e2e: tools $(SO) $(SIDECAR) $(HOST)
 # The Dockerfile, test/e2e/docker-compose.yml, deploy/kubernetes and
 # deploy/helm parsed by their tools' libraries (a module of its own), and
 # every Fluent Bit configuration among them validated by conf.Parse, and
-# the GitHub workflows checked by actionlint.
+# the GitHub workflows checked by actionlint (installed by scripts/tools.sh).
 lint:
+	scripts/tools.sh actionlint
 	cd test/lint && $(GO) test -count=1 ./...
 
 # The image built from the Dockerfile, tailing a log-writer's lines into

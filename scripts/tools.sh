@@ -2,11 +2,12 @@
 # Installs what the tests need, inside the repository only:
 #   build/tools/bin/versitygw     S3-compatible server (Go module proxy)
 #   build/tools/bin/goaws         SQS server, query protocol (Go module proxy)
+#   build/tools/bin/actionlint    GitHub workflow checker of make lint (Go module proxy)
 #   test/e2e/duckdb/node_modules  DuckDB for Node.js (npm registry, npm ci)
 #   aarch64-linux-gnu-gcc         the arm64 C cross compiler of make cross
 #                                 (Debian packages, apt-get, system-wide)
 # Idempotent: what is already there at the pinned version is left alone.
-# Usage: scripts/tools.sh [versitygw|goaws|duckdb|cross]...  (none: all)
+# Usage: scripts/tools.sh [versitygw|goaws|actionlint|duckdb|cross]...  (none: all)
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -15,6 +16,10 @@ versitygw_module="github.com/versity/versitygw"
 versitygw_version="v1.8.0"
 goaws_module="github.com/Admiral-Piett/goaws"
 goaws_version="v0.4.5"
+# A binary, not a library of test/lint: it needs another go.yaml.in/yaml/v4
+# than compose-go there, and the two APIs differ.
+actionlint_module="github.com/rhysd/actionlint"
+actionlint_version="v1.7.12"
 duckdb_dir="$root/test/e2e/duckdb"
 
 need() {
@@ -73,6 +78,25 @@ install_goaws() {
     exit 1
   fi
   echo "tools: installed goaws $goaws_version"
+}
+
+install_actionlint() {
+  need go "install Go (see go.mod for the version)"
+  local target="$bin/actionlint"
+  if [ -x "$target" ] && [ "$(installed_version "$target")" = "$actionlint_version" ]; then
+    echo "tools: actionlint $actionlint_version already in build/tools/bin"
+    return
+  fi
+  mkdir -p "$bin"
+  echo "tools: building actionlint $actionlint_version into build/tools/bin"
+  GOBIN="$bin" go install "$actionlint_module/cmd/actionlint@$actionlint_version"
+  local got
+  got="$(installed_version "$target")"
+  if [ "$got" != "$actionlint_version" ]; then
+    echo "tools: build/tools/bin/actionlint reports version '$got', want $actionlint_version" >&2
+    exit 1
+  fi
+  echo "tools: installed actionlint $actionlint_version"
 }
 
 install_duckdb() {
@@ -138,13 +162,13 @@ install_cross() {
 }
 
 if [ $# -eq 0 ]; then
-  set -- versitygw goaws duckdb cross
+  set -- versitygw goaws actionlint duckdb cross
 fi
 for tool in "$@"; do
   case "$tool" in
-  versitygw | goaws | duckdb | cross) "install_$tool" ;;
+  versitygw | goaws | actionlint | duckdb | cross) "install_$tool" ;;
   *)
-    echo "tools: unknown tool $tool (versitygw, goaws, duckdb, cross)" >&2
+    echo "tools: unknown tool $tool (versitygw, goaws, actionlint, duckdb, cross)" >&2
     exit 2
     ;;
   esac
