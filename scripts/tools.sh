@@ -4,7 +4,8 @@
 #   build/tools/bin/goaws         SQS server, query protocol (Go module proxy)
 #   build/tools/bin/actionlint    GitHub workflow checker of make lint (Go module proxy)
 #   test/e2e/duckdb/node_modules  DuckDB for Node.js (npm registry, npm ci)
-#   aarch64-linux-gnu-gcc         the arm64 C cross compiler of make cross
+#   aarch64-linux-gnu-gcc         the arm64 C cross compiler of make cross, and
+#   qemu-aarch64                  qemu-user, which runs the arm64 .so in make test
 #                                 (Debian packages, apt-get, system-wide)
 # Idempotent: what is already there at the pinned version is left alone.
 # Usage: scripts/tools.sh [versitygw|goaws|actionlint|duckdb|cross]...  (none: all)
@@ -124,18 +125,20 @@ install_duckdb() {
 }
 
 # install_cross installs the arm64 cross compiler and the arm64 glibc it
-# links against. Debian 12's glibc (2.36) is the one the Fluent Bit image
-# has, so a .so built against it loads there.
+# links against (Debian 12's glibc, 2.36, is the Fluent Bit image's, so a
+# .so built against it loads there), and qemu-user, which runs an arm64
+# test host on the .so (no binfmt registration: it is called by name).
 install_cross() {
   local cc=aarch64-linux-gnu-gcc
-  local pkgs=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross)
+  local pkgs=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user)
   # A compiler without its libc cannot link: ask for both.
-  if command -v "$cc" >/dev/null 2>&1 && [ "$("$cc" -print-file-name=libc.so)" != libc.so ]; then
-    echo "tools: $cc $("$cc" -dumpversion) already installed"
+  if command -v "$cc" >/dev/null 2>&1 && [ "$("$cc" -print-file-name=libc.so)" != libc.so ] &&
+    command -v qemu-aarch64 >/dev/null 2>&1; then
+    echo "tools: $cc $("$cc" -dumpversion) and qemu-aarch64 already installed"
     return
   fi
   if ! command -v apt-get >/dev/null 2>&1; then
-    echo "tools: $cc (with an arm64 glibc) is missing and there is no apt-get here;" \
+    echo "tools: $cc (with an arm64 glibc) or qemu-aarch64 is missing and there is no apt-get here;" \
       "install ${pkgs[*]} or their equivalent, or name another compiler with make CC_arm64=..." >&2
     exit 1
   fi
@@ -144,7 +147,7 @@ install_cross() {
     if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
       sudo=(sudo)
     else
-      echo "tools: $cc is missing; installing it needs root: sudo apt-get install -y ${pkgs[*]}" >&2
+      echo "tools: $cc or qemu-aarch64 is missing; installing them needs root: sudo apt-get install -y ${pkgs[*]}" >&2
       exit 1
     fi
   fi
@@ -154,11 +157,11 @@ install_cross() {
     echo "tools: apt-get could not install ${pkgs[*]}; install them by hand, then run make cross again" >&2
     exit 1
   fi
-  if [ "$("$cc" -print-file-name=libc.so)" = libc.so ]; then
-    echo "tools: $cc still finds no arm64 libc after the install" >&2
+  if [ "$("$cc" -print-file-name=libc.so)" = libc.so ] || ! command -v qemu-aarch64 >/dev/null 2>&1; then
+    echo "tools: after the install, $cc finds no arm64 libc or qemu-aarch64 is missing" >&2
     exit 1
   fi
-  echo "tools: installed $cc $("$cc" -dumpversion)"
+  echo "tools: installed $cc $("$cc" -dumpversion) and qemu-aarch64"
 }
 
 if [ $# -eq 0 ]; then
