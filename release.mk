@@ -52,7 +52,8 @@ build/linux-%/SHA256SUMS: build/linux-%/out_s3append.so build/linux-%/s3append
 
 # The release assets: one flat directory, the architecture in each name
 # (a release cannot hold two files of the same name), one SHA256SUMS.
-dist: $(DIST)
+# After cross, so that the per-architecture sums match too.
+dist: $(CROSS) $(DIST)
 
 build/dist/out_s3append-linux-%.so: build/linux-%/out_s3append.so
 	@mkdir -p $(@D)
