@@ -2,8 +2,11 @@
 #
 # Build, from the repository root:
 #   docker build -t s3append:dev .
+# or, for both architectures at once (cross-compiled, no emulation):
+#   docker buildx build --platform linux/amd64,linux/arm64 -t s3append:dev .
 # (The same file builds the sidecar image with --target sidecar: see the
-# sidecar stage below.)
+# sidecar stage below.) --build-arg VERSION=v0.3.0, COMMIT and DATE stamp
+# the binaries, as make cross does.
 #
 # Run with the image's own configuration (deploy/docker/fluent-bit.conf),
 # which tails ${LOG_PATH} and is driven by the environment variables below;
@@ -27,14 +30,35 @@
 
 # The Go version is go.mod's. Bookworm is the Debian release the Fluent Bit
 # image is built on, so the .so needs no newer glibc than the image has.
-FROM golang:1.26.8-bookworm AS build
+# The build stages run on the build machine's platform and cross-compile
+# for the image's (TARGETARCH): a multi-arch build emulates nothing.
+FROM --platform=$BUILDPLATFORM golang:1.26.8-bookworm AS build
+ARG TARGETARCH
+# The C compiler of the target for cgo: Debian's cross compiler and the
+# target's glibc when the build machine is another architecture. go env -w
+# keeps it for the go build below. Before the sources, so it is cached.
+RUN set -e; \
+    case "$TARGETARCH" in \
+      amd64) cc=x86_64-linux-gnu-gcc; pkgs="gcc-x86-64-linux-gnu libc6-dev-amd64-cross" ;; \
+      arm64) cc=aarch64-linux-gnu-gcc; pkgs="gcc-aarch64-linux-gnu libc6-dev-arm64-cross" ;; \
+      *) echo "no C compiler for TARGETARCH=$TARGETARCH" >&2; exit 1 ;; \
+    esac; \
+    if ! command -v "$cc" >/dev/null; then \
+      apt-get update; \
+      apt-get install -y --no-install-recommends $pkgs; \
+      rm -rf /var/lib/apt/lists/*; \
+    fi; \
+    go env -w CC="$cc"
 WORKDIR /src
 # Modules first, in a layer of their own: it is rebuilt only when go.mod
 # or go.sum change, not on every source edit.
 COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
-RUN CGO_ENABLED=1 go build -trimpath -buildmode=c-shared -o /out/out_s3append.so ./plugin
+ARG VERSION=dev COMMIT DATE
+RUN CGO_ENABLED=1 GOARCH="$TARGETARCH" go build -trimpath -buildmode=c-shared \
+      -ldflags "-X github.com/s3append/s3append/buildinfo.version=$VERSION -X github.com/s3append/s3append/buildinfo.commit=$COMMIT -X github.com/s3append/s3append/buildinfo.date=$DATE" \
+      -o /out/out_s3append.so ./plugin
 
 # The sidecar: the static s3append binary (no cgo, so no libc to match),
 # in an image of its own. Build and run it, from the repository root:
@@ -49,14 +73,19 @@ RUN CGO_ENABLED=1 go build -trimpath -buildmode=c-shared -o /out/out_s3append.so
 # one and name it: ... s3append-sidecar:dev -c /config/s3append.yaml
 # Its stages come before the plugin's, so that the last stage, what a plain
 # "docker build ." makes, is still the Fluent Bit image.
-FROM golang:1.26.8-bookworm AS build-sidecar
+# No cgo, so cross-compiling needs only GOARCH.
+FROM --platform=$BUILDPLATFORM golang:1.26.8-bookworm AS build-sidecar
+ARG TARGETARCH
 WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
+ARG VERSION=dev COMMIT DATE
 # /out/buffer is an empty directory: the sidecar stage copies it to give its
 # non-root user a buffer directory it owns (that image has no mkdir).
-RUN CGO_ENABLED=0 go build -trimpath -o /out/s3append ./cmd/s3append && mkdir -p /out/buffer
+RUN CGO_ENABLED=0 GOARCH="$TARGETARCH" go build -trimpath \
+      -ldflags "-X github.com/s3append/s3append/buildinfo.version=$VERSION -X github.com/s3append/s3append/buildinfo.commit=$COMMIT -X github.com/s3append/s3append/buildinfo.date=$DATE" \
+      -o /out/s3append ./cmd/s3append && mkdir -p /out/buffer
 
 # Distroless static: CA certificates, /etc/passwd with the nonroot user
 # (65532), and nothing else: no shell, so no RUN and exec forms only. The

@@ -17,6 +17,7 @@ import (
 	"unsafe"
 
 	"github.com/fluent/fluent-bit-go/output"
+	"github.com/s3append/s3append/buildinfo"
 	"github.com/s3append/s3append/conf"
 	"github.com/s3append/s3append/out_s3append"
 )
@@ -111,8 +112,8 @@ func FLBPluginInit(plugin unsafe.Pointer) (ret int) {
 	instances[slot] = inst
 	mu.Unlock()
 	output.FLBPluginSetContext(plugin, inst)
-	log.Infof("bucket=%s store_dir=%s format=%s compression=%s upload_chunk_size=%d total_file_size=%d upload_timeout=%s",
-		cfg.Bucket, cfg.StoreDir, cfg.Format, cfg.Compression, cfg.UploadChunkSize, cfg.TotalFileSize, cfg.UploadTimeout)
+	log.Infof("bucket=%s store_dir=%s format=%s compression=%s upload_chunk_size=%d total_file_size=%d upload_timeout=%s %s",
+		cfg.Bucket, cfg.StoreDir, cfg.Format, cfg.Compression, cfg.UploadChunkSize, cfg.TotalFileSize, cfg.UploadTimeout, releaseFields(buildinfo.Get()))
 	return output.FLB_OK
 }
 

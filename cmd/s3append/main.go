@@ -10,17 +10,10 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"runtime/debug"
 	"syscall"
 
+	"github.com/s3append/s3append/buildinfo"
 	"github.com/s3append/s3append/sidecar"
-)
-
-// Set at build time with -ldflags "-X main.version=... -X main.commit=... -X main.date=...".
-var (
-	version = "dev"
-	commit  = ""
-	date    = ""
 )
 
 const usage = `s3append: an append-only log store on S3, fed over forward, HTTP, OTLP and sockets
@@ -72,28 +65,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	return serve(*file, stderr)
 }
 
-func versionLine() string {
-	v := "s3append " + version
-	if commit == "" {
-		if bi, ok := debug.ReadBuildInfo(); ok {
-			for _, s := range bi.Settings {
-				switch s.Key {
-				case "vcs.revision":
-					commit = s.Value
-				case "vcs.time":
-					date = s.Value
-				}
-			}
-		}
-	}
-	if commit != "" {
-		v += " commit " + commit
-	}
-	if date != "" {
-		v += " built " + date
-	}
-	return v
-}
+// versionLine is the release, as the Makefile stamped it (buildinfo).
+func versionLine() string { return "s3append " + buildinfo.Get().String() }
 
 func check(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("s3append check", flag.ContinueOnError)

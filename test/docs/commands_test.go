@@ -34,6 +34,16 @@ var exercised = []exercise{
 	{command: regexp.MustCompile(`^make e2e-docker$`), target: "e2e-docker", tests: []string{"test/e2e:TestDockerCompose", "test/e2e:TestLogWriterLines", "test/lint:TestCompose"}},
 	{command: regexp.MustCompile(`^make bench$`), target: "bench", tests: []string{"test/e2e/cmd/bench:TestEndToEndRunsSmall"}},
 	{command: regexp.MustCompile(`^make fuzz$`), target: "fuzz"},
+	// Releases: make test runs make cross and make dist, and test/release
+	// checks what they built; the release workflow publishes build/dist
+	// and the images, and make lint checks it does.
+	{command: regexp.MustCompile(`^make cross( VERSION=v\d+\.\d+\.\d+)?$`), target: "cross", tests: []string{"test/release:TestPluginELF", "test/release:TestSidecarELF", "test/release:TestBinariesAreStamped", "test/release:TestArchChecksums"}},
+	{command: regexp.MustCompile(`^make dist$`), target: "dist", tests: []string{"test/release:TestDist"}},
+	{command: regexp.MustCompile(`^docker pull ghcr\.io/s3append/s3append(-sidecar)?:\d+\.\d+\.\d+$`), tests: []string{"test/lint:TestWorkflows"}, files: []string{".github/workflows/release.yml"}},
+	{command: regexp.MustCompile(`^curl -fsSLO https://github\.com/s3append/s3append/releases/download/v\d+\.\d+\.\d+/(out_s3append-linux-(amd64|arm64)\.so|s3append-linux-(amd64|arm64)|SHA256SUMS)$`), tests: []string{"test/release:TestDist", "test/lint:TestWorkflows"}},
+	{command: regexp.MustCompile(`^sha256sum -c --ignore-missing SHA256SUMS$`), tests: []string{"test/release:TestDist"}},
+	{command: regexp.MustCompile(`^gh attestation verify \S+ --repo s3append/s3append$`), tests: []string{"test/lint:TestWorkflows"}},
+	{command: regexp.MustCompile(`^docker buildx build --platform linux/amd64,linux/arm64 (--target sidecar )?-t \S+ \.$`), tests: []string{"test/lint:TestDockerfile", "test/lint:TestSidecarImage"}, files: []string{"Dockerfile"}},
 	// flbhost loads the .so with -e, or through a Plugins_File, exactly
 	// as fluent-bit does; every e2e test runs it.
 	{command: regexp.MustCompile(`^fluent-bit (-e \S+ )?-c fluent-bit\.conf$`), tests: []string{"test/e2e/host:TestPluginsFileAndConfigErrors", "conf:TestExampleConfigsParse", "test/e2e:TestMetricsE2E"}, files: []string{"conf/fluent-bit.conf", "conf/plugins.conf"}},

@@ -5,6 +5,11 @@
 // the sidecar's the same way: its image target, the Kubernetes sidecar and
 // aggregator examples, and every sidecar configuration, read by
 // sidecar.Parse with the source types the binary serves (sidecar.Kinds).
+// The Dockerfile's build stages are checked to cross-compile for each
+// image platform, and the GitHub workflows are run through actionlint (the
+// binary scripts/tools.sh installs: as a library it would need another
+// go.yaml.in/yaml/v4 than compose-go) and checked to test and release as
+// the README says.
 //
 // The checks run where there is no Docker engine, cluster or Helm: each
 // file is parsed by the library its tool uses (BuildKit's Dockerfile

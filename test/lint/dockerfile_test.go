@@ -113,7 +113,8 @@ func checkDockerfile(in imageInputs) problems {
 	if build == nil {
 		found.add("Dockerfile: the Fluent Bit stage copies no file from a build stage")
 	} else {
-		checkBuildStage(&found, in, build, []string{"CGO_ENABLED=1", "-buildmode=c-shared", "-trimpath", "-o " + soFrom, "./plugin"})
+		checkBuildStage(&found, in, build, append([]string{"CGO_ENABLED=1", "-buildmode=c-shared", "-trimpath", "-o " + soFrom, "./plugin"}, stampFlags...))
+		checkCrossStage(&found, build, true)
 	}
 	soDest := ""
 	for dest, src := range copied {
@@ -315,7 +316,14 @@ func TestDockerfileRefuses(t *testing.T) {
 		{"missing sidecar source", "COPY deploy/docker/s3append.yaml", "COPY deploy/docker/sidecar.yaml", "COPY source deploy/docker/sidecar.yaml is not in the repository"},
 		{"no cached download", "RUN go mod download\n", "", "lacks the step \"download\""},
 		{"download after sources", "COPY go.mod go.sum ./\nRUN go mod download\nCOPY . .", "COPY go.mod go.sum ./\nCOPY . .\nRUN go mod download", "runs \"copy sources\" before \"download\""},
-		{"no cgo", "CGO_ENABLED=1 go build", "go build", "lacks \"CGO_ENABLED=1\""},
+		{"no cgo", "CGO_ENABLED=1 GOARCH", "GOARCH", "lacks \"CGO_ENABLED=1\""},
+		{"emulated build", "FROM --platform=$BUILDPLATFORM golang:1.26.8-bookworm AS build\n", "FROM golang:1.26.8-bookworm AS build\n", "stage build: FROM without --platform=$BUILDPLATFORM"},
+		{"no TARGETARCH", "AS build\nARG TARGETARCH\n", "AS build\n", "stage build: no ARG TARGETARCH"},
+		{"built for the build machine", `CGO_ENABLED=1 GOARCH="$TARGETARCH" go build`, "CGO_ENABLED=1 go build", "stage build: the go build does not set GOARCH=$TARGETARCH"},
+		{"no CC", `go env -w CC="$cc"`, "true", "stage build: no C compiler chosen from TARGETARCH"},
+		{"no arm64 compiler", "arm64) cc=aarch64-linux-gnu-gcc;", "arm64) cc=gcc;", "no C compiler aarch64-linux-gnu-gcc for TARGETARCH arm64"},
+		{"no cross package", `pkgs="gcc-aarch64-linux-gnu `, `pkgs="`, "does not install Debian's gcc-aarch64-linux-gnu"},
+		{"unstamped", "buildinfo.version=$VERSION", "buildinfo.version=dev", "lacks \"-X github.com/s3append/s3append/buildinfo.version=$VERSION\""},
 		{"not c-shared", "-buildmode=c-shared ", "", "lacks \"-buildmode=c-shared\""},
 		{"so elsewhere", "COPY --from=build /out/out_s3append.so", "COPY --from=build /out/plugin.so", "lacks \"-o /out/plugin.so\""},
 		{"so not where plugins.conf says", "/fluent-bit/plugins/out_s3append.so", "/fluent-bit/lib/out_s3append.so", "the plugin is copied to \"/fluent-bit/lib/out_s3append.so\""},

@@ -118,7 +118,8 @@ func checkSidecarImage(in imageInputs) problems {
 	if build := stageNamed(stages, binStage); build == nil {
 		found.add("%s: nothing is copied to %s from a build stage", where, sidecarBinary)
 	} else {
-		checkBuildStage(&found, in, build, []string{"CGO_ENABLED=0", "-trimpath", "-o " + binFrom, "./cmd/s3append"})
+		checkBuildStage(&found, in, build, append([]string{"CGO_ENABLED=0", "-trimpath", "-o " + binFrom, "./cmd/s3append"}, stampFlags...))
+		checkCrossStage(&found, build, false)
 	}
 	if entrypoint == nil || entrypoint.PrependShell || !slices.Equal(entrypoint.CmdLine, []string{sidecarBinary}) {
 		found.add("%s: want ENTRYPOINT [%q] in exec form (the image has no shell)", where, sidecarBinary)
@@ -243,7 +244,10 @@ func TestSidecarImageRefuses(t *testing.T) {
 		{"glibc base", "FROM gcr.io/distroless/static-debian12:nonroot", "FROM debian:12-slim", "want gcr.io/distroless/static-debianN"},
 		{"run", "COPY deploy/docker/s3append.yaml", "RUN true\nCOPY deploy/docker/s3append.yaml", "RUN in the sidecar stage"},
 		{"root", "USER 65532:65532", "USER root", "runs as root"},
-		{"cgo", "CGO_ENABLED=0 go build", "go build", "lacks \"CGO_ENABLED=0\""},
+		{"cgo", "CGO_ENABLED=0 GOARCH", "GOARCH", "lacks \"CGO_ENABLED=0\""},
+		{"emulated build", "FROM --platform=$BUILDPLATFORM golang:1.26.8-bookworm AS build-sidecar", "FROM golang:1.26.8-bookworm AS build-sidecar", "stage build-sidecar: FROM without --platform=$BUILDPLATFORM"},
+		{"built for the build machine", `CGO_ENABLED=0 GOARCH="$TARGETARCH" go build`, "CGO_ENABLED=0 go build", "stage build-sidecar: the go build does not set GOARCH=$TARGETARCH"},
+		{"unstamped", "buildinfo.date=$DATE\" \\\n      -o /out/s3append", "buildinfo.date=today\" \\\n      -o /out/s3append", "lacks \"-X github.com/s3append/s3append/buildinfo.date=$DATE\""},
 		{"other package", "./cmd/s3append &&", "./plugin &&", "lacks \"./cmd/s3append\""},
 		{"binary elsewhere", "COPY --from=build-sidecar /out/s3append", "COPY --from=build-sidecar /out/sidecar", "lacks \"-o /out/sidecar\""},
 		{"binary not copied", "/out/s3append /usr/local/bin/s3append", "/out/s3append /s3append", "nothing is copied to /usr/local/bin/s3append"},

@@ -29,7 +29,11 @@ var sources embed.FS
 
 // Compile builds flbhost from the C sources embedded in this package into
 // outDir and returns the binary's path. It needs gcc on PATH.
-func Compile(outDir string) (string, error) {
+func Compile(outDir string) (string, error) { return CompileWith("gcc", outDir) }
+
+// CompileWith is Compile with the C compiler cc: a cross compiler builds
+// a host for another architecture's .so.
+func CompileWith(cc, outDir string) (string, error) {
 	srcDir := filepath.Join(outDir, "flbhost-src")
 	if err := os.MkdirAll(srcDir, 0o755); err != nil {
 		return "", err
@@ -53,9 +57,9 @@ func Compile(outDir string) (string, error) {
 		}
 	}
 	args = append(args, "-ldl")
-	out, err := exec.Command("gcc", args...).CombinedOutput()
+	out, err := exec.Command(cc, args...).CombinedOutput()
 	if err != nil {
-		return "", fmt.Errorf("gcc %v: %w\n%s", args, err, out)
+		return "", fmt.Errorf("%s %v: %w\n%s", cc, args, err, out)
 	}
 	return filepath.Join(outDir, "flbhost"), nil
 }
