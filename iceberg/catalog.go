@@ -93,7 +93,7 @@ func sqlDSN(uri string) (driver string, dialect sqlcat.SupportedDialect, dsn str
 	}
 	path := strings.TrimPrefix(uri, "sqlite://")
 	q := url.Values{}
-	q.Add("_pragma", "busy_timeout(30000)")
+	q.Add("_pragma", "busy_timeout(5000)")
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_txlock", "immediate")
 	return "sqlite", sqlcat.SQLite, "file:" + path + "?" + q.Encode()
