@@ -62,7 +62,10 @@ type Committer struct {
 	// for the retries of a batch, by path and table schema.
 	dataFiles map[string]iceberg.DataFile
 
-	wake   chan struct{}
+	wake chan struct{}
+	// stop ends the loop between attempts; ctx is cancelled only when
+	// Close's deadline passes, so a commit under way is not cut short.
+	stop   chan struct{}
 	ctx    context.Context
 	cancel context.CancelFunc
 	done   chan struct{}
@@ -96,7 +99,7 @@ func Start(cfg *conf.Config, pq *format.ParquetSchema, j *Journal, awsCfg aws.Co
 		cfg: cfg, j: j, log: log, stats: stats, awsCfg: awsCfg,
 		ident: append(append(table.Identifier{}, ns...), name), schema: schema, spec: spec,
 		dataFiles: map[string]iceberg.DataFile{},
-		wake:      make(chan struct{}, 1), ctx: ctx, cancel: cancel, done: make(chan struct{}),
+		wake:      make(chan struct{}, 1), stop: make(chan struct{}), ctx: ctx, cancel: cancel, done: make(chan struct{}),
 	}
 	go c.run()
 	return c, nil
@@ -119,30 +122,43 @@ func (c *Committer) run() {
 	defer t.Stop()
 	for {
 		select {
-		case <-c.ctx.Done():
+		case <-c.stop:
 			return
 		case <-t.C:
 		case <-c.wake:
 		}
-		c.commitAll(c.ctx, true)
+		c.commitAll(c.ctx, true, c.stop)
 	}
 }
 
-// Close commits what is ready until ctx ends (one attempt per batch: a
-// catalog that is down keeps them for the next start), then stops.
+// Close commits what is ready, retrying until ctx ends (a catalog that is
+// down keeps the rest for the next start), then stops.
 func (c *Committer) Close(ctx context.Context) {
-	c.cancel()
-	<-c.done
-	if ctx.Err() == nil {
-		c.commitAll(ctx, false)
+	close(c.stop)
+	select {
+	case <-c.done:
+	case <-ctx.Done():
+		c.cancel()
+		<-c.done
 	}
+	stop := context.AfterFunc(ctx, c.cancel)
+	defer stop()
+	c.commitAll(c.ctx, true, nil)
+	c.cancel()
 }
 
 // commitAll commits batches until none is ready. With retry, a failing
 // batch is tried again with backoff until it goes through or ctx ends;
 // the batches after it wait, so commits keep the journal's order.
-func (c *Committer) commitAll(ctx context.Context, retry bool) {
+//
+// quit, when closed, ends the waits between attempts (nil: never).
+func (c *Committer) commitAll(ctx context.Context, retry bool, quit <-chan struct{}) {
 	for ctx.Err() == nil {
+		select {
+		case <-quit:
+			return
+		default:
+		}
 		b, files, err := c.j.next(c.cfg.Iceberg.CommitMaxFiles)
 		if err != nil {
 			c.failed(err)
@@ -159,6 +175,9 @@ func (c *Committer) commitAll(ctx context.Context, retry bool) {
 			if err == nil {
 				break
 			}
+			if ctx.Err() != nil {
+				return // stopping: the batch waits for the next start
+			}
 			conflict := isConflict(err)
 			if conflict {
 				c.stats.Conflicts.Add(1)
@@ -166,12 +185,14 @@ func (c *Committer) commitAll(ctx context.Context, retry bool) {
 				c.stats.Failures.Add(1)
 				c.failed(fmt.Errorf("commit of %d files to %s: %w", len(files), c.cfg.Iceberg.Table, err))
 			}
-			if !retry || ctx.Err() != nil {
+			if !retry {
 				return
 			}
 			select {
 			case <-ctx.Done():
 				return
+			case <-quit:
+				return // Close takes the batch over
 			case <-time.After(backoff(attempt, conflict)):
 			}
 		}

@@ -67,13 +67,13 @@ func TestCommitCreatesPartitionedTable(t *testing.T) {
 		}
 		want = append(want, f.Path)
 	}
-	c.commitAll(context.Background(), false)
+	c.commitAll(context.Background(), false, nil)
 	got, rows, _ := tableFiles(t, c)
 	if !slices.Equal(got, want[:2]) || rows != 150 {
 		t.Fatalf("after the first commit: files %v, rows %d; want %v (the held file left out), 150\n%s", got, rows, want[:2], log)
 	}
 	j.Release("c.parquet")
-	c.commitAll(context.Background(), false)
+	c.commitAll(context.Background(), false, nil)
 	got, rows, tbl := tableFiles(t, c)
 	if !slices.Equal(got, want) || rows != 157 {
 		t.Fatalf("files %v, rows %d; want %v, 157\n%s", got, rows, want, log)
@@ -139,7 +139,7 @@ func TestLostReplyIsNotCommittedTwice(t *testing.T) {
 	}
 	j2.ReleaseAll()
 	c2, stats2 := startCommitter(t, cfg, j2, log)
-	c2.commitAll(context.Background(), false)
+	c2.commitAll(context.Background(), false, nil)
 	got, rows, tbl := tableFiles(t, c2)
 	if len(got) != 1 || rows != 10 || len(tbl.Metadata().Snapshots()) != 1 {
 		t.Fatalf("files %v rows %d snapshots %d: want the file once\n%s", got, rows, len(tbl.Metadata().Snapshots()), log)

@@ -35,15 +35,15 @@ func TestConflictRetried(t *testing.T) {
 	}
 	// The table exists before either writer starts, so that b's commit is
 	// an ordinary append racing a's.
-	b.commitAll(context.Background(), false)
+	b.commitAll(context.Background(), false, nil)
 	fb2 := writeFile(t, s, dir, "b2.parquet", "web", hour0, 1)
 	if err := jb.Add(fb2); err != nil {
 		t.Fatal(err)
 	}
 	jb.ReleaseAll()
 	var once sync.Once
-	a.beforeCommit = func() { once.Do(func() { b.commitAll(context.Background(), false) }) }
-	a.commitAll(context.Background(), true)
+	a.beforeCommit = func() { once.Do(func() { b.commitAll(context.Background(), false, nil) }) }
+	a.commitAll(context.Background(), true, nil)
 	got, rows, _ := tableFiles(t, a)
 	if len(got) != 3 || rows != 12 {
 		t.Fatalf("files %v rows %d, want 3 files, 12 rows\n%s", got, rows, log)
@@ -79,7 +79,7 @@ func TestWritersAtOnce(t *testing.T) {
 	var wg sync.WaitGroup
 	for _, c := range cs {
 		wg.Add(1)
-		go func() { defer wg.Done(); c.commitAll(context.Background(), true) }()
+		go func() { defer wg.Done(); c.commitAll(context.Background(), true, nil) }()
 	}
 	wg.Wait()
 	got, rows, _ := tableFiles(t, cs[0])
@@ -109,7 +109,7 @@ func TestSchemaEvolution(t *testing.T) {
 		t.Fatal(err)
 	}
 	j.ReleaseAll()
-	c.commitAll(context.Background(), false)
+	c.commitAll(context.Background(), false, nil)
 
 	off := testConfig(t, dir, "iceberg_schema_evolution", "off")
 	j2, _ := OpenJournal(filepath.Join(dir, "j2"))
@@ -118,14 +118,14 @@ func TestSchemaEvolution(t *testing.T) {
 		t.Fatal(err)
 	}
 	j2.ReleaseAll()
-	c2.commitAll(context.Background(), false)
+	c2.commitAll(context.Background(), false, nil)
 	if n, _ := j2.Waiting(); n != 1 || stats2.Failures.Load() != 1 || !strings.Contains(log.String(), "lacks the columns status of parquet_schema") {
 		t.Fatalf("with evolution off: waiting %d, failures %d\n%s", n, stats2.Failures.Load(), log)
 	}
 
 	on := testConfig(t, dir)
 	c3, _ := startCommitter(t, on, j2, log)
-	c3.commitAll(context.Background(), false)
+	c3.commitAll(context.Background(), false, nil)
 	got, rows, tbl := tableFiles(t, c3)
 	if len(got) != 2 || rows != 7 {
 		t.Fatalf("files %v rows %d\n%s", got, rows, log)
