@@ -31,8 +31,10 @@ func WriteFileAtomic(path string, data []byte) error {
 	return syncDir(filepath.Dir(path))
 }
 
-// syncDir makes a directory's entries (created, renamed, removed files)
+// SyncDir makes a directory's entries (created, renamed, removed files)
 // durable.
+func SyncDir(dir string) error { return syncDir(dir) }
+
 func syncDir(dir string) error {
 	d, err := os.Open(dir)
 	if err != nil {

@@ -274,13 +274,13 @@ func (j *Journal) done(b *batch) error {
 			return fmt.Errorf("iceberg journal: %w", err)
 		}
 	}
-	if err := syncDir(filepath.Join(j.dir, pendingDir)); err != nil {
+	if err := buffer.SyncDir(filepath.Join(j.dir, pendingDir)); err != nil {
 		return fmt.Errorf("iceberg journal: %w", err)
 	}
 	if err := os.Remove(filepath.Join(j.dir, batchesDir, b.ID+".json")); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("iceberg journal: %w", err)
 	}
-	if err := syncDir(filepath.Join(j.dir, batchesDir)); err != nil {
+	if err := buffer.SyncDir(filepath.Join(j.dir, batchesDir)); err != nil {
 		return fmt.Errorf("iceberg journal: %w", err)
 	}
 	j.mu.Lock()
@@ -292,13 +292,4 @@ func (j *Journal) done(b *batch) error {
 	}
 	j.batches = slices.DeleteFunc(j.batches, func(x *batch) bool { return x == b })
 	return nil
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }

@@ -7,7 +7,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 )
 
 // Another writer committing between our table load and our commit makes
@@ -133,5 +132,4 @@ func TestSchemaEvolution(t *testing.T) {
 	if f, ok := tbl.Schema().FindFieldByName("status"); !ok || f.Type.String() != "long" {
 		t.Errorf("status column: %v %v", f, ok)
 	}
-	_ = time.Second
 }

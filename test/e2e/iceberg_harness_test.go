@@ -9,7 +9,6 @@ import (
 	"sort"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/iceberg-go"
@@ -200,5 +199,3 @@ func tableObjects(t *testing.T, store s3api.Store) []string {
 	sort.Strings(keys)
 	return keys
 }
-
-var _ = time.Second
