@@ -31,9 +31,16 @@ type DecodeError struct {
 	Offset  int
 	Reason  string
 	Skipped bool
+	// Rejected, on a skipped event, is the record its source could not
+	// read and sent as a RejectedExt extension: why, where from and its
+	// original bytes (which alias the chunk).
+	Rejected *Rejection
 }
 
 func (e *DecodeError) Error() string {
+	if e.Rejected != nil {
+		return fmt.Sprintf("format: event at byte offset %d skipped: its source could not read %s", e.Offset, e.Rejected)
+	}
 	if e.Skipped {
 		return fmt.Sprintf("format: event at byte offset %d skipped: %s", e.Offset, e.Reason)
 	}

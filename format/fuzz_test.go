@@ -18,6 +18,7 @@ func fuzzSeedChunks() [][]byte {
 	mixed = append(mixed, rawEvent(msgp.AppendFloat64(nil, -1.25), true)...)
 	mixed = append(mixed, rawEvent(str("bad time"), false)...)
 	mixed = append(mixed, rawEvent([]byte{0xc7, 8, 0, 1, 2, 3, 4, 5, 6, 7, 8}, false)...)
+	mixed = AppendRejectedEvent(mixed, benchTime, &Rejection{Reason: "why", Origin: "s3://b/k", Line: 2, Raw: []byte("a line")})
 	return [][]byte{nil, full, full[:len(full)-3], k8s, mixed, {0xc1}, {0x92, 0x01}}
 }
 

@@ -53,9 +53,9 @@ func (r *Reader) Next(ev *Event) error {
 	end := len(r.chunk) - len(rest)
 	r.off = end
 	raw := r.chunk[start:end:end]
-	if reason := decodeEvent(raw, ev); reason != "" {
+	if reason, rejected := decodeEvent(raw, ev); reason != "" {
 		*ev = Event{Raw: raw}
-		return &DecodeError{Offset: start, Reason: reason, Skipped: true}
+		return &DecodeError{Offset: start, Reason: reason, Skipped: true, Rejected: rejected}
 	}
 	ev.Raw = raw
 	return nil
@@ -87,49 +87,58 @@ func CountEvents(chunk []byte) (n int, err error) {
 }
 
 // decodeEvent splits one well-framed event into its parts. It returns a
-// reason when the event is not usable, or "" on success.
-func decodeEvent(raw []byte, ev *Event) string {
+// reason when the event is not usable, or "" on success; and, when the
+// record is a RejectedExt extension, what it says.
+func decodeEvent(raw []byte, ev *Event) (string, *Rejection) {
 	if t := msgp.NextType(raw); t != msgp.ArrayType {
-		return fmt.Sprintf("event is a msgpack %s, not an array", t)
+		return fmt.Sprintf("event is a msgpack %s, not an array", t), nil
 	}
 	n, b, _ := msgp.ReadArrayHeaderBytes(raw)
 	if n != 2 {
-		return fmt.Sprintf("event array has %d elements, want 2 (time, record)", n)
+		return fmt.Sprintf("event array has %d elements, want 2 (time, record)", n), nil
 	}
 	var meta []byte
 	var reason string
 	if msgp.NextType(b) == msgp.ArrayType {
 		hn, hb, _ := msgp.ReadArrayHeaderBytes(b)
 		if hn != 2 {
-			return fmt.Sprintf("event header array has %d elements, want 2 (time, metadata)", hn)
+			return fmt.Sprintf("event header array has %d elements, want 2 (time, metadata)", hn), nil
 		}
 		ev.Sec, ev.Nsec, hb, reason = readTimestamp(hb)
 		if reason != "" {
-			return reason
+			return reason, nil
 		}
 		if t := msgp.NextType(hb); t != msgp.MapType {
-			return fmt.Sprintf("event metadata is a msgpack %s, not a map", t)
+			return fmt.Sprintf("event metadata is a msgpack %s, not a map", t), nil
 		}
 		after, err := skip(hb)
 		if err != nil { // unreachable: the event was framed as a whole
-			return "event metadata: " + err.Error()
+			return "event metadata: " + err.Error(), nil
 		}
 		meta = hb[:len(hb)-len(after)]
 		b = after
 	} else {
 		ev.Sec, ev.Nsec, b, reason = readTimestamp(b)
 		if reason != "" {
-			return reason
+			return reason, nil
 		}
 	}
 	// The outer array has two elements and was framed exactly, so
 	// everything after the header is the record.
 	if t := msgp.NextType(b); t != msgp.MapType {
-		return fmt.Sprintf("record is a msgpack %s, not a map", t)
+		reason := fmt.Sprintf("record is a msgpack %s, not a map", t)
+		if t == msgp.ExtensionType {
+			// A record its source could not read. One whose payload is
+			// malformed is just an extension, not a map.
+			if r, rest, err := ReadRejected(b); err == nil && len(rest) == 0 {
+				return "its source could not read the record", r
+			}
+		}
+		return reason, nil
 	}
 	ev.Meta = meta
 	ev.Record = b
-	return ""
+	return "", nil
 }
 
 // framingReason turns a msgp framing error into words for DecodeError.
