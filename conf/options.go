@@ -385,7 +385,7 @@ var specs = []optionSpec{
 	},
 	{
 		Option: Option{Name: "dead_letter_prefix", Default: "s3append-dead-letter/", FluentBitS3: "-",
-			Description: "Key prefix of dead-letter objects: records that cannot be read or encoded (not a map, no log_key field, a malformed chunk's rest) are written there as JSON lines with the tag, the reason and the raw bytes, never dropped."},
+			Description: "Key prefix of dead-letter objects: records that cannot be read or encoded (not a map, no log_key field, a malformed chunk's rest) are written there as JSON lines with the tag, the reason and the raw bytes, never dropped; in the sidecar, so are the lines a source could not parse, with their origin and line number."},
 		apply: func(c *Config, v string) error { c.DeadLetterPrefix = v; return nil },
 		show:  func(c *Config) string { return c.DeadLetterPrefix },
 	},

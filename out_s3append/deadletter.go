@@ -13,7 +13,10 @@ import (
 // Records that cannot be read (not a map, a malformed chunk's rest) or
 // encoded (no log_key field, unusable keys) are never dropped: they go to
 // dead-letter objects under dead_letter_prefix, one JSON line each with the
-// raw msgpack bytes, so nothing is lost and the reason is at hand.
+// raw msgpack bytes, so nothing is lost and the reason is at hand. So do
+// the records a source could not read itself (format.RejectedExt, a line
+// of an access log that does not parse): their line has the origin and
+// line number the source gave, and the original bytes in place of msgpack.
 
 // deadMarker starts the route of a dead-letter object; a route rendered
 // from a key template never starts with NUL.
@@ -24,13 +27,35 @@ type deadLetter struct {
 	Received string `json:"received"`
 	Tag      string `json:"tag"`
 	Reason   string `json:"reason"`
-	// Raw is the record (or the unreadable rest of a chunk) as msgpack.
+	// Origin and Line say where a record its source could not read comes
+	// from (e.g. s3://bucket/key and the line's 1-based number there).
+	Origin string `json:"origin,omitempty"`
+	Line   int    `json:"line,omitempty"`
+	// Raw is the record (or the unreadable rest of a chunk) as msgpack;
+	// for a record its source could not read, its original bytes (the
+	// line's text, perhaps cut).
 	Raw []byte `json:"raw_msgpack"` // base64 in JSON
 }
 
 // appendDeadLetter appends the JSON line for one unfit record to dst.
 func appendDeadLetter(dst []byte, now time.Time, tag, reason string, raw []byte) []byte {
-	b, err := json.Marshal(deadLetter{Received: now.UTC().Format(time.RFC3339Nano), Tag: tag, Reason: reason, Raw: raw})
+	return appendDeadLetterLine(dst, deadLetter{Received: now.UTC().Format(time.RFC3339Nano), Tag: tag, Reason: reason, Raw: raw})
+}
+
+// appendRejectedLetter appends the JSON line for a record its source
+// could not read: reason (the source's own, with where the record was
+// read, when why is "") and the origin, line and original bytes.
+func appendRejectedLetter(dst []byte, now time.Time, tag, why string, r *format.Rejection) []byte {
+	reason := r.String()
+	if why != "" {
+		reason = why + ": " + reason
+	}
+	return appendDeadLetterLine(dst, deadLetter{Received: now.UTC().Format(time.RFC3339Nano), Tag: tag, Reason: reason,
+		Origin: r.Origin, Line: r.Line, Raw: r.Raw})
+}
+
+func appendDeadLetterLine(dst []byte, d deadLetter) []byte {
+	b, err := json.Marshal(d)
 	if err != nil {
 		// Marshal of strings and bytes cannot fail; keep the line anyway.
 		b = []byte(`{"reason":"unencodable dead letter"}`)
@@ -115,6 +140,11 @@ func (in *Instance) FlushDeadLetters(tag string, chunk []byte, why RejectReason)
 				lines = appendDeadLetter(lines, now, tag, why.String(), raw)
 				n++
 				break
+			}
+			if de.Rejected != nil {
+				lines = appendRejectedLetter(lines, now, tag, why.String(), de.Rejected)
+				n++
+				continue
 			}
 		}
 		lines = appendDeadLetter(lines, now, tag, why.String(), raw)

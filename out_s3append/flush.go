@@ -156,6 +156,16 @@ func (in *Instance) route(fs *flushScratch, tag string, chunk []byte) {
 		err := fs.reader.Next(&fs.ev)
 		if err != nil {
 			var de *format.DecodeError
+			if errors.As(err, &de) && de.Rejected != nil {
+				// A record its source could not read: a dead letter with
+				// the source's reason, origin, line and original bytes, in
+				// this flush's step (and under its token) like the rest.
+				fs.rejected[RejectUnparsed]++
+				fs.dead.data = appendRejectedLetter(fs.dead.data, time.Now(), tag, "", de.Rejected)
+				fs.dead.records++
+				in.log.Limitedf(LevelWarn, "unparsed:"+tag, "tag %q: its source could not read %s; sent to the dead-letter prefix %s", tag, de.Rejected, in.cfg.DeadLetterPrefix)
+				continue
+			}
 			if errors.As(err, &de) {
 				fs.rejected[RejectUnreadable]++
 				raw := chunk[de.Offset:]

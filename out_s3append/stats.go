@@ -66,11 +66,14 @@ const (
 	// RejectNoOutput: the sidecar has no output whose match takes the
 	// record's tag.
 	RejectNoOutput
+	// RejectUnparsed: its source could not read it (a line of an access
+	// log that does not parse) and sent it as a format.RejectedExt.
+	RejectUnparsed
 	numRejectReasons
 )
 
 func (r RejectReason) String() string {
-	return [...]string{"unreadable", "key_too_long", "unencodable", "key_refused", "no_output"}[r]
+	return [...]string{"unreadable", "key_too_long", "unencodable", "key_refused", "no_output", "unparsed"}[r]
 }
 
 // RecoveryAction is one thing done at start to take over an earlier run.
