@@ -37,7 +37,7 @@ func TestBothLayoutsDiscovered(t *testing.T) {
 	w.put("other/"+t0.Format(nameLayout)+"-X", lines[0]) // outside prefix
 	s := w.start()
 	w.waitDone(s, keys...)
-	expectExactlyOnce(t, w.sink, lines, 0)
+	expectExactlyOnce(t, w.sink, lines)
 	if _, ok := taken(s, "logs/README.txt"); ok {
 		t.Error("logs/README.txt was taken")
 	}
@@ -73,7 +73,7 @@ func TestLateObjectsAndTheWindow(t *testing.T) {
 	if _, ok := taken(s, tooLate); ok {
 		t.Errorf("%s, 3h before the newest, was taken: it is outside the 2h window", tooLate)
 	}
-	expectExactlyOnce(t, w.sink, append(append([]string(nil), lines[:15]...), lines[20:25]...), 0)
+	expectExactlyOnce(t, w.sink, append(append([]string(nil), lines[:15]...), lines[20:25]...))
 }
 
 // The floor never passes an object listed but not taken: with room for
@@ -91,7 +91,7 @@ func TestBacklogWithLittleRoom(t *testing.T) {
 	}
 	s := w.start()
 	w.waitDone(s, keys...)
-	expectExactlyOnce(t, w.sink, lines, 0)
+	expectExactlyOnce(t, w.sink, lines)
 	var n int
 	s.keep.read(func(st *state) { n = len(st.Taken) })
 	if n > 5 {

@@ -129,6 +129,9 @@ func (k *onceSink) DeliverOnce(tag string, events []byte, token string) source.R
 	for {
 		err := r.Next(&ev)
 		if err != nil {
+			if isRejected(err) != nil {
+				continue // a dead letter of the batch
+			}
 			if !errors.Is(err, io.EOF) {
 				k.t.Errorf("batch %s does not read as events: %v", token, err)
 			}
@@ -166,23 +169,38 @@ func (k *onceSink) Forget(tag string, tokens ...string) error {
 	return nil
 }
 
-// records is every committed record, as raw msgpack maps.
-func (k *onceSink) records() [][]byte {
+// isRejected is the rejection a reader's error carries: the event of a
+// line that does not parse, which the engine writes to the dead letters.
+func isRejected(err error) *format.Rejection {
+	var de *format.DecodeError
+	if errors.As(err, &de) && de.Skipped {
+		return de.Rejected
+	}
+	return nil
+}
+
+// records is every committed record, as raw msgpack maps, and every
+// committed rejection (what the engine writes to the dead letters).
+func (k *onceSink) records() (records [][]byte, rejected []*format.Rejection) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	var out [][]byte
 	for _, events := range k.committed {
 		var r format.Reader
 		r.Reset(events)
 		for {
 			var ev format.Event
-			if r.Next(&ev) != nil {
+			err := r.Next(&ev)
+			if rej := isRejected(err); rej != nil {
+				rejected = append(rejected, rej)
+				continue
+			}
+			if err != nil {
 				break
 			}
-			out = append(out, ev.Record)
+			records = append(records, ev.Record)
 		}
 	}
-	return out
+	return records, rejected
 }
 
 // committedTokens is how many batches were committed.
@@ -301,9 +319,19 @@ func taken(s *src, key string) (takenObject, bool) {
 	return t, ok
 }
 
+// junk is a line that does not parse: its object, its 1-based number
+// there and its text.
+type junk struct {
+	key  string
+	line int
+	text string
+}
+
 // expectExactlyOnce fails unless the committed records are exactly the
-// records of lines (each once), plus the _unparsed records of unparsed.
-func expectExactlyOnce(t *testing.T, sink *onceSink, lines []string, unparsed int) {
+// records of lines (each once), and the committed rejections (the dead
+// letters) exactly the lines of junks, each once with the object's
+// s3:// name, the line number and the line's text.
+func expectExactlyOnce(t *testing.T, sink *onceSink, lines []string, junks ...junk) {
 	t.Helper()
 	want := map[string]int{}
 	for _, l := range lines {
@@ -314,12 +342,8 @@ func expectExactlyOnce(t *testing.T, sink *onceSink, lines []string, unparsed in
 		want[string(rec)]++
 	}
 	got := map[string]int{}
-	gotUnparsed := 0
-	for _, r := range sink.records() {
-		if strings.Contains(string(r), "_unparsed") {
-			gotUnparsed++
-			continue
-		}
+	records, rejected := sink.records()
+	for _, r := range records {
 		got[string(r)]++
 	}
 	var problems []string
@@ -333,8 +357,26 @@ func expectExactlyOnce(t *testing.T, sink *onceSink, lines []string, unparsed in
 			problems = append(problems, fmt.Sprintf("a record delivered %d times that no line made", n))
 		}
 	}
-	if gotUnparsed != unparsed {
-		problems = append(problems, fmt.Sprintf("%d _unparsed records, want %d", gotUnparsed, unparsed))
+	wantJunk := map[junk]int{}
+	for _, j := range junks {
+		wantJunk[junk{"s3://logs/" + j.key, j.line, j.text}]++
+	}
+	gotJunk := map[junk]int{}
+	for _, r := range rejected {
+		if r.Reason == "" {
+			problems = append(problems, fmt.Sprintf("the dead letter of line %d of %s gives no reason", r.Line, r.Origin))
+		}
+		gotJunk[junk{r.Origin, r.Line, string(r.Raw)}]++
+	}
+	for j, n := range wantJunk {
+		if gotJunk[j] != n {
+			problems = append(problems, fmt.Sprintf("line %d of %s is in %d dead letters, want %d", j.line, j.key, gotJunk[j], n))
+		}
+	}
+	for j, n := range gotJunk {
+		if wantJunk[j] == 0 {
+			problems = append(problems, fmt.Sprintf("%d dead letters of line %d of %s (%q), which is no junk line of the test", n, j.line, j.key, j.text))
+		}
 	}
 	if len(problems) > 0 {
 		sort.Strings(problems)

@@ -40,8 +40,8 @@ func TestHostileInputs(t *testing.T) {
 	empty := simpleKey("logs/", t0.Add(2*time.Second), "EMPTY")
 	w.put(empty)
 
-	// Stray quotes parse; a truncated line does not and is kept as
-	// _unparsed with its key and line number.
+	// Stray quotes parse; a truncated line does not and goes to the dead
+	// letters with its key and line number.
 	quoted := strings.Replace(lines[10], `"GET `, `"GET "weird"`, 1)
 	mixed := simpleKey("logs/", t0.Add(3*time.Second), "MIXED")
 	w.put(mixed, lines[11], quoted, "79a59df900b949e5 truncated line", "", lines[12])
@@ -65,22 +65,14 @@ func TestHostileInputs(t *testing.T) {
 	w.stop(s)
 
 	want := append(append([]string(nil), lines[:10]...), lines[11], quoted, lines[12])
-	expectExactlyOnce(t, w.sink, want, 1)
+	expectExactlyOnce(t, w.sink, want, junk{mixed, 3, "79a59df900b949e5 truncated line"})
 	for key, failed := range map[string]string{good: "", empty: "", mixed: "", binary: "unparseable_object", denied: "get_failed", vanished: "object_missing"} {
 		if got, ok := taken(s, key); !ok || got.Failed != failed {
 			t.Errorf("%s: taken %v, failed %q; want failed %q", key, ok, got.Failed, failed)
 		}
 	}
-	var unparsed string
-	for _, r := range w.sink.records() {
-		if strings.Contains(string(r), "_unparsed") {
-			unparsed = string(r)
-		}
-	}
-	for _, want := range []string{"79a59df900b949e5 truncated line", mixed, "_line", "_reason"} {
-		if !strings.Contains(unparsed, want) {
-			t.Errorf("the _unparsed record does not hold %q: %q", want, unparsed)
-		}
+	if _, rejected := w.sink.records(); len(rejected) != 1 || !strings.Contains(rejected[0].Reason, "field") {
+		t.Errorf("dead letters %v; want one, saying which field does not parse", rejected)
 	}
 	log := w.log.String()
 	for _, want := range []string{

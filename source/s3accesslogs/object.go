@@ -8,8 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/tinylib/msgp/msgp"
-
+	"github.com/s3append/s3append/format"
 	"github.com/s3append/s3append/format/s3access"
 	"github.com/s3append/s3append/out_s3append"
 	"github.com/s3append/s3append/out_s3append/s3api"
@@ -20,7 +19,8 @@ const (
 	// maxJunkRun is how many unparseable lines in a row make an object
 	// "not a log": it is given up rather than turned into junk records.
 	maxJunkRun = 100
-	// maxUnparsedText bounds the text an _unparsed record carries.
+	// maxUnparsedText bounds the text of a line that does not parse kept
+	// in its dead letter.
 	maxUnparsedText = 16 << 10
 	// headLen is the size of source.AppendEventHead's output, reserved
 	// before a record so that the record can be parsed in place and its
@@ -256,7 +256,7 @@ func (r *reader) run(lr *lineReader) outcome {
 		r.logRun()
 	}
 	if r.notLogged > 0 {
-		r.s.log.Warnf("s3://%s/%s: %d more line(s) do not parse, kept as _unparsed records", r.s.cfg.bucket, r.key, r.notLogged)
+		r.s.log.Warnf("s3://%s/%s: %d more line(s) do not parse, sent to the dead letters with the key and line number", r.s.cfg.bucket, r.key, r.notLogged)
 	}
 	if r.b.lines > 0 {
 		r.held = append(r.held, &r.b)
@@ -279,7 +279,7 @@ func (r *reader) logRun() {
 	if end > r.runLine {
 		which = fmt.Sprintf("lines %d to %d (%d lines) do not parse; the first", r.runLine, end, r.junkRun)
 	}
-	r.s.log.Warnf("s3://%s/%s %s: %s; kept as _unparsed records with the key and line number", r.s.cfg.bucket, r.key, which, r.runReason)
+	r.s.log.Warnf("s3://%s/%s %s: %s; sent to the dead letters with the key and line number", r.s.cfg.bucket, r.key, which, r.runReason)
 }
 
 // release delivers the batches held back, in order.
@@ -319,8 +319,10 @@ func (r *reader) giveUp(lineNo int) outcome {
 }
 
 // appendLine appends line's event to *dst: its record, or when it does
-// not parse an _unparsed record at the object's key time. ok says it
-// parsed; reason says why not.
+// not parse a rejected record (format.RejectedExt) at the object's key
+// time, which the engine writes to the dead letters with the object's
+// key, the line number and the line, in the same step as the batch. ok
+// says it parsed; reason says why not.
 func (s *src) appendLine(dst *[]byte, line []byte, cut bool, size int, key string, lineNo int, obj *objectState) (ok bool, reason string) {
 	start := len(*dst)
 	if !cut {
@@ -338,17 +340,8 @@ func (s *src) appendLine(dst *[]byte, line []byte, cut bool, size int, key strin
 	if len(text) > maxUnparsedText {
 		text = text[:maxUnparsedText]
 	}
-	d := source.AppendEventHead((*dst)[:start], obj.Time)
-	d = msgp.AppendMapHeader(d, 4)
-	d = msgp.AppendString(d, "_unparsed")
-	d = msgp.AppendStringFromBytes(d, text)
-	d = msgp.AppendString(d, "_key")
-	d = msgp.AppendString(d, key)
-	d = msgp.AppendString(d, "_line")
-	d = msgp.AppendInt(d, lineNo)
-	d = msgp.AppendString(d, "_reason")
-	d = msgp.AppendString(d, reason)
-	*dst = d
+	*dst = format.AppendRejectedEvent((*dst)[:start], obj.Time, &format.Rejection{
+		Reason: reason, Origin: "s3://" + s.cfg.bucket + "/" + key, Line: lineNo, Raw: text})
 	return false, reason
 }
 

@@ -26,12 +26,15 @@
 // a crash the source asks the engine which of the last generation's
 // batches it committed, and reads on from the first it did not.
 //
-// A line that does not parse is not lost: it travels in its batch as a
-// record {"_unparsed": line, "_key": object key, "_line": n, "_reason":
-// why}, which a Parquet output with the s3_access_logs schema keeps in
-// _extra. It stays in the same batch, under the same token, so it is
-// delivered exactly once with the lines around it; a separate tag would
-// need a second commit per batch and could be half taken after a crash.
+// A line that does not parse is not lost: it goes to the dead letters
+// with its object key and line number. It travels in its batch as a
+// rejected record (format.RejectedExt: the reason, s3://bucket/key, the
+// line number and the line's text, at most 16 KiB of it), which every
+// output that takes the tag writes under its dead_letter_prefix in the
+// same buffer step as the batch's other lines. It stays in the same
+// batch, under the same token, so it is delivered exactly once with the
+// lines around it; a separate tag would need a second commit per batch
+// and could be half taken after a crash.
 // An object with 100 unparseable lines in a row is not a log (a binary
 // object, say): the source gives it up with one log line and records it
 // as failed, rather than turning it into junk records.
