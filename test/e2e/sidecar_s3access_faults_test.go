@@ -587,7 +587,7 @@ next:
 }
 
 // Hostile objects among good ones in the source bucket: random bytes, an
-// empty object, lines with stray quotes, a 200 MB object, an object
+// empty object, lines with stray quotes, a 1 GB object, an object
 // deleted after it was listed and one the reader may not GET. Each bad
 // object is named in a log line that says what is wrong with it; every
 // good line lands once, the stray-quote lines parsed or in the dead
@@ -633,7 +633,7 @@ func TestSidecarS3AccessHostileInput(t *testing.T) {
 	vanish, _ := w.putLines("logs/", 50)
 	expect[vanish] = "object_missing"
 
-	bigSize := int64(200 << 20)
+	bigSize := int64(1 << 30)
 	if v, err := strconv.ParseInt(os.Getenv("S3APPEND_ACCESS_BIG_MB"), 10, 64); err == nil && v > 0 {
 		bigSize = v << 20
 	}
