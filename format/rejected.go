@@ -1,7 +1,6 @@
 package format
 
 import (
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"math"
@@ -76,46 +75,20 @@ func AppendRejectedEvent(dst []byte, t time.Time, r *Rejection) []byte {
 	return AppendRejected(dst, r)
 }
 
-// Extension headers (msgpack ext 8, 16 and 32).
-const (
-	msgpExt16 = 0xc8
-	msgpExt32 = 0xc9
-)
-
 // AppendRejected appends r as a RejectedExt extension.
 func AppendRejected(dst []byte, r *Rejection) []byte {
-	// The payload is written after room for the longest header, then
-	// moved back behind the header its length needs: no second buffer.
-	at := len(dst)
-	dst = append(dst, 0, 0, 0, 0, 0, 0)
-	body := len(dst)
-	dst = msgp.AppendMapHeader(dst, 4)
-	dst = msgp.AppendString(dst, "reason")
-	dst = msgp.AppendString(dst, r.Reason)
-	dst = msgp.AppendString(dst, "origin")
-	dst = msgp.AppendString(dst, r.Origin)
-	dst = msgp.AppendString(dst, "line")
-	dst = msgp.AppendInt(dst, r.Line)
-	dst = msgp.AppendString(dst, "raw")
-	dst = msgp.AppendBytes(dst, r.Raw)
-	n := len(dst) - body
-	// The payload is never 1, 2, 4, 8 or 16 bytes (four keys alone take
-	// more), so ext 8, 16 or 32 is its only encoding.
-	var h [6]byte
-	var head []byte
-	switch {
-	case n <= math.MaxUint8:
-		head = append(h[:0], msgpExt8, byte(n), byte(RejectedExt))
-	case n <= math.MaxUint16:
-		head = binary.BigEndian.AppendUint16(append(h[:0], msgpExt16), uint16(n))
-		head = append(head, byte(RejectedExt))
-	default:
-		head = binary.BigEndian.AppendUint32(append(h[:0], msgpExt32), uint32(n))
-		head = append(head, byte(RejectedExt))
-	}
-	copy(dst[at:], head)
-	copy(dst[at+len(head):], dst[body:])
-	return dst[:at+len(head)+n]
+	p := msgp.AppendMapHeader(nil, 4)
+	p = msgp.AppendString(p, "reason")
+	p = msgp.AppendString(p, r.Reason)
+	p = msgp.AppendString(p, "origin")
+	p = msgp.AppendString(p, r.Origin)
+	p = msgp.AppendString(p, "line")
+	p = msgp.AppendInt(p, r.Line)
+	p = msgp.AppendString(p, "raw")
+	p = msgp.AppendBytes(p, r.Raw)
+	// A payload never fails to marshal: rawExt only copies it.
+	dst, _ = msgp.AppendExtension(dst, &rawExt{typ: RejectedExt, data: p})
+	return dst
 }
 
 // rawExt takes an extension's payload without copying it.
